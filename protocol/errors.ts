@@ -1,0 +1,187 @@
+/**
+ * Typed errors of the pure protocol layer: one class per failure, libp2p form
+ * (`static name`, default message, `this.name`), with readonly context fields.
+ * Identify errors by `.name` or `instanceof`, never by message. `.code` is reserved for wire status.
+ */
+
+// ── messages and decoding ────────────────────────────────────────────────────────────────
+
+/** A message or document that does not decode to the expected shape; `field` names where. */
+export class MalformedMessageError extends Error {
+  static name = 'MalformedMessageError'
+  readonly field: string
+
+  constructor (field: string, message = 'malformed message') {
+    super(`${message} (at ${field === '' ? '<root>' : field})`)
+    this.name = 'MalformedMessageError'
+    this.field = field
+  }
+}
+
+// ── blocks and CIDs ──────────────────────────────────────────────────────────────────────
+
+/** A CID whose multihash function we do not verify. */
+export class UnsupportedHashError extends Error {
+  static name = 'UnsupportedHashError'
+  readonly hashCode: number
+
+  constructor (hashCode: number, message = `unsupported multihash 0x${hashCode.toString(16)}`) {
+    super(message)
+    this.name = 'UnsupportedHashError'
+    this.hashCode = hashCode
+  }
+}
+
+/** A CID whose codec we do not decode. */
+export class UnsupportedCodecError extends Error {
+  static name = 'UnsupportedCodecError'
+  readonly codec: number
+
+  constructor (codec: number, message = `unsupported codec 0x${codec.toString(16)}`) {
+    super(message)
+    this.name = 'UnsupportedCodecError'
+    this.codec = codec
+  }
+}
+
+/** Block bytes that do not hash to the CID they were offered under. */
+export class BlockHashMismatchError extends Error {
+  static name = 'BlockHashMismatchError'
+  readonly cid: string
+
+  constructor (cid: string, message = `block bytes do not hash to ${cid}`) {
+    super(message)
+    this.name = 'BlockHashMismatchError'
+    this.cid = cid
+  }
+}
+
+/** A block larger than the limit of the context that received it. */
+export class BlockTooLargeError extends Error {
+  static name = 'BlockTooLargeError'
+  readonly sizeBytes: number
+  readonly maxSizeBytes: number
+
+  constructor (sizeBytes: number, maxSizeBytes: number, message = `block of ${sizeBytes} bytes exceeds ${maxSizeBytes}`) {
+    super(message)
+    this.name = 'BlockTooLargeError'
+    this.sizeBytes = sizeBytes
+    this.maxSizeBytes = maxSizeBytes
+  }
+}
+
+/** A block that a store or proof does not hold. Never the same as "key not found". */
+export class BlockNotFoundError extends Error {
+  static name = 'BlockNotFoundError'
+  readonly cid: string
+
+  constructor (cid: string, message = `block ${cid} not found`) {
+    super(message)
+    this.name = 'BlockNotFoundError'
+    this.cid = cid
+  }
+}
+
+// ── TAU identity ─────────────────────────────────────────────────────────────────────────
+
+/** A TAU address text or byte form that fails parsing; `reason` says which check failed. */
+export class InvalidTauAddressError extends Error {
+  static name = 'InvalidTauAddressError'
+  readonly reason: 'prefix' | 'encoding' | 'length' | 'checksum'
+
+  constructor (reason: 'prefix' | 'encoding' | 'length' | 'checksum', message = `invalid TAU address: bad ${reason}`) {
+    super(message)
+    this.name = 'InvalidTauAddressError'
+    this.reason = reason
+  }
+}
+
+/** A private or public key that is not a valid secp256k1 key. */
+export class InvalidKeyError extends Error {
+  static name = 'InvalidKeyError'
+
+  constructor (message = 'invalid secp256k1 key') {
+    super(message)
+    this.name = 'InvalidKeyError'
+  }
+}
+
+/** A signature that does not verify: malformed, high-s, wrong v, or from another signer. */
+export class InvalidSignatureError extends Error {
+  static name = 'InvalidSignatureError'
+  readonly reason: string
+
+  constructor (reason: string, message = `invalid signature: ${reason}`) {
+    super(message)
+    this.name = 'InvalidSignatureError'
+    this.reason = reason
+  }
+}
+
+// ── IPLD selectors ───────────────────────────────────────────────────────────────────────
+
+/** A selector node that is not a valid selector; `path` names where in the selector. */
+export class InvalidSelectorError extends Error {
+  static name = 'InvalidSelectorError'
+  readonly path: string
+
+  constructor (path: string, message = 'invalid selector') {
+    super(`${message} (at ${path === '' ? '<root>' : path})`)
+    this.name = 'InvalidSelectorError'
+    this.path = path
+  }
+}
+
+/** A valid selector feature this implementation does not run (conditions, interpretAs). */
+export class UnsupportedSelectorError extends Error {
+  static name = 'UnsupportedSelectorError'
+  readonly feature: string
+
+  constructor (feature: string, message = `unsupported selector feature: ${feature}`) {
+    super(message)
+    this.name = 'UnsupportedSelectorError'
+    this.feature = feature
+  }
+}
+
+/** A selector or walk that exceeds a configured limit; `limit` names which one. */
+export class SelectorLimitError extends Error {
+  static name = 'SelectorLimitError'
+  readonly limit: 'depth' | 'size' | 'nesting' | 'nodes' | 'recursion_none'
+  readonly max: number
+
+  constructor (limit: 'depth' | 'size' | 'nesting' | 'nodes' | 'recursion_none', max: number, message = `selector limit exceeded: ${limit} (max ${max})`) {
+    super(message)
+    this.name = 'SelectorLimitError'
+    this.limit = limit
+    this.max = max
+  }
+}
+
+// ── HAMT ─────────────────────────────────────────────────────────────────────────────────
+
+/** A HAMT node that violates the format; `cid` names the block and `reason` what is wrong. */
+export class MalformedHamtNodeError extends Error {
+  static name = 'MalformedHamtNodeError'
+  readonly cid: string
+  readonly reason: string
+
+  constructor (cid: string, reason: string, message = `malformed HAMT node ${cid}: ${reason}`) {
+    super(message)
+    this.name = 'MalformedHamtNodeError'
+    this.cid = cid
+    this.reason = reason
+  }
+}
+
+/** A HAMT proof (CAR) that cannot prove anything: missing, extra or corrupt blocks, wrong root. */
+export class InvalidProofError extends Error {
+  static name = 'InvalidProofError'
+  readonly reason: string
+
+  constructor (reason: string, message = `invalid proof: ${reason}`) {
+    super(message)
+    this.name = 'InvalidProofError'
+    this.reason = reason
+  }
+}
