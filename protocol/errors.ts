@@ -118,6 +118,33 @@ export class InvalidSignatureError extends Error {
   }
 }
 
+/** A signing domain tag that is empty, too long, or not printable ASCII. */
+export class InvalidSigningDomainError extends Error {
+  static name = 'InvalidSigningDomainError'
+  readonly domain: string
+
+  constructor (domain: string, message = 'invalid signing domain: must be 1..128 printable ASCII characters') {
+    super(message)
+    this.name = 'InvalidSigningDomainError'
+    this.domain = domain
+  }
+}
+
+/** Why a peer binding was refused. */
+export type PeerBindingFailure = 'malformed' | 'bad_peer_id' | 'peer_signature' | 'tau_signature' | 'expired' | 'not_yet_valid'
+
+/** A peer binding that does not prove a libp2p peer belongs to a TAU address; `reason` says why. */
+export class InvalidPeerBindingError extends Error {
+  static name = 'InvalidPeerBindingError'
+  readonly reason: PeerBindingFailure
+
+  constructor (reason: PeerBindingFailure, message = `invalid peer binding: ${reason}`) {
+    super(message)
+    this.name = 'InvalidPeerBindingError'
+    this.reason = reason
+  }
+}
+
 // ── IPLD selectors ───────────────────────────────────────────────────────────────────────
 
 /** A selector node that is not a valid selector; `path` names where in the selector. */
@@ -183,5 +210,51 @@ export class InvalidProofError extends Error {
     super(message)
     this.name = 'InvalidProofError'
     this.reason = reason
+  }
+}
+
+/** HAMT options out of range (bitWidth, bucketSize, hashAlg); `option` names which one. */
+export class InvalidHamtOptionsError extends Error {
+  static name = 'InvalidHamtOptionsError'
+  readonly option: string
+
+  constructor (option: string, message = `invalid HAMT option: ${option}`) {
+    super(message)
+    this.name = 'InvalidHamtOptionsError'
+    this.option = option
+  }
+}
+
+/** A HAMT key that cannot be used: not bytes, or longer than the identity hash allows. */
+export class InvalidHamtKeyError extends Error {
+  static name = 'InvalidHamtKeyError'
+  readonly reason: 'not_bytes' | 'too_long'
+
+  constructor (reason: 'not_bytes' | 'too_long', message = `invalid HAMT key: ${reason}`) {
+    super(message)
+    this.name = 'InvalidHamtKeyError'
+    this.reason = reason
+  }
+}
+
+/** A HAMT value that is not an IPLD data model value (it cannot be encoded as DAG-CBOR). */
+export class InvalidHamtValueError extends Error {
+  static name = 'InvalidHamtValueError'
+
+  constructor (message = 'HAMT value is not an IPLD data model value') {
+    super(message)
+    this.name = 'InvalidHamtValueError'
+  }
+}
+
+/** Keys whose hashes agree on every bit a HAMT can index (go-hamt-ipld's ErrMaxDepth). */
+export class HamtMaxDepthError extends Error {
+  static name = 'HamtMaxDepthError'
+  readonly depth: number
+
+  constructor (depth: number, message = `HAMT hash exhausted at depth ${depth}`) {
+    super(message)
+    this.name = 'HamtMaxDepthError'
+    this.depth = depth
   }
 }
