@@ -18,7 +18,7 @@ const IO_PACKAGES = ['classic-level', 'express', 'prom-client', 'ws', 'libp2p', 
 const relativeInto = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`
 
 export default [
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test/fixtures/lint/**'] },
+  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'data/**', 'bench-results/**', 'test/fixtures/lint/**'] },
   ...neostandard({ ts: true }),
   {
     files: ['**/*.ts'],
