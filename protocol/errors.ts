@@ -18,6 +18,36 @@ export class MalformedMessageError extends Error {
   }
 }
 
+// ── relay-sync requests and policies ─────────────────────────────────────────────────────
+
+/** A signed request whose `tsMs` lies outside ±skew of the receiver's clock. */
+export class RequestExpiredError extends Error {
+  static name = 'RequestExpiredError'
+  readonly tsMs: number
+  readonly nowMs: number
+  readonly maxSkewMs: number
+
+  constructor (tsMs: number, nowMs: number, maxSkewMs: number, message = `request time ${tsMs} is more than ${maxSkewMs} ms from ${nowMs}`) {
+    super(message)
+    this.name = 'RequestExpiredError'
+    this.tsMs = tsMs
+    this.nowMs = nowMs
+    this.maxSkewMs = maxSkewMs
+  }
+}
+
+/** A policy CID that is neither the current policy nor one still honoured. */
+export class UnknownPolicyError extends Error {
+  static name = 'UnknownPolicyError'
+  readonly cid: string
+
+  constructor (cid: string, message = `policy ${cid} is neither current nor honoured`) {
+    super(message)
+    this.name = 'UnknownPolicyError'
+    this.cid = cid
+  }
+}
+
 // ── blocks and CIDs ──────────────────────────────────────────────────────────────────────
 
 /** A CID whose multihash function we do not verify. */
