@@ -1,0 +1,235 @@
+/**
+ * The ledger (DESIGN.md §5.3): accounts, holds, free quota, seeding credit, request outcomes and
+ * settlement imports in one classic-level database. Every operation runs through one serial
+ * queue (read → check → write is never interleaved) and commits exactly one atomic batch, or
+ * nothing when it is rejected. Key space: ledger-keys.ts. Records: ledger-codec.ts.
+ *
+ * Durability: settlement imports are written with `sync: true` (an operator's import must never
+ * be lost once acknowledged); holds, charges and seeding credits with `sync: false` by default,
+ * because the transfer log's group-committed head write (`sync: true`) flushes LevelDB's log,
+ * which carries every earlier write, before any receipt is returned; a lost hold is a released one.
+ *
+ * **Guarantees** (each has a test in test/integration/ledger*.test.ts):
+ * - balances and seeding credits never go below zero;
+ * - sum of balances and seeding credits = credits − charges (recomputed by `check()`);
+ * - an open hold never exceeds what the address can pay (balance + seeding credit);
+ * - a request id is charged at most once; a different request under a seen id is rejected;
+ * - a charge and the caller's `extraBatchOps` (the transfer log's pending record) commit together;
+ * - after a crash, `recoverOpenHolds()` releases every open hold without charging it;
+ * - settlement imports are idempotent by txid; a rejection changes nothing.
+ */
+import assert from 'node:assert'
+import { ClassicLevel } from 'classic-level'
+import { LedgerCorruptError } from './errors.js'
+import { LEDGER_SCHEMA_VERSION, META_JOURNAL_SEQ, META_SCHEMA, PREFIX, metaKey, prefixRange } from './ledger-keys.js'
+import { decodeAccount, decodeUint, encodeRecord } from './ledger-codec.js'
+import { availableNanoTau, checkAddress, freeQuotaAvailableBytes, readAccount, WriteSet } from './ledger-state.js'
+import { planOpenHold, planRelease, planSettle } from './ledger-holds.js'
+import { planSeedingCredit, planSettlement } from './ledger-credits.js'
+import { buildStatement, DEFAULT_MAX_STATEMENT_ENTRIES } from './ledger-statement.js'
+import { checkLedger } from './ledger-check.js'
+import { DEFAULT_MAX_QUEUED_OPERATIONS, SerialQueue } from './serial-queue.js'
+import type { AccountRecord } from './ledger-codec.js'
+import type { LedgerContext, LedgerDatabase } from './ledger-state.js'
+import type { Hold, OpenHoldArgs, Planned, RequestOutcome, SettleArgs } from './ledger-holds.js'
+import type { SeedingCredit, SeedingCreditArgs, SettlementImport } from './ledger-credits.js'
+import type { Statement, StatementRange } from './ledger-statement.js'
+import type { LedgerCheckReport } from './ledger-check.js'
+import type { SettlementTx } from './settlement-tx.js'
+
+/** The seed's default free quota of a new TAU address: 1 GiB (DESIGN.md §5.1). */
+export const DEFAULT_FREE_QUOTA_BYTES = 2 ** 30
+/** Free quota period: 0 = granted once per address (DESIGN.md §5.1). */
+export const DEFAULT_FREE_QUOTA_PERIOD_MS = 0
+/** Holds released per batch by `recoverOpenHolds()`; bounds one batch's size. */
+export const RECOVERY_BATCH_HOLDS = 256
+
+/** What the ledger uses. */
+export interface LedgerComponents {
+  /** The database: classic-level (or a sublevel) with `view` key and value encodings. */
+  db: LedgerDatabase
+}
+
+/** Ledger settings, each optional. */
+export interface LedgerInit {
+  /** Operator's 20-byte TAU address; settlements must be paid to it. @default undefined (imports rejected) */
+  operatorAddress?: Uint8Array
+  /** Free quota of a new address and of each period, in bytes. @default DEFAULT_FREE_QUOTA_BYTES */
+  freeQuotaBytes?: number
+  /** Free quota period in ms; 0 = once per address. @default 0 */
+  freeQuotaPeriodMs?: number
+  /** Operations that may wait before `LedgerBusyError`. @default DEFAULT_MAX_QUEUED_OPERATIONS */
+  maxQueuedOperations?: number
+  /** fsync every charge and seeding credit batch instead of relying on the log's group commit. @default false */
+  syncCharges?: boolean
+  /** Most entries in one statement. @default DEFAULT_MAX_STATEMENT_ENTRIES */
+  maxStatementEntries?: number
+  /** Clock for operations that are not given `nowMs`. @default Date.now */
+  now?: () => number
+}
+
+/** Public view of one account. */
+export interface AccountView extends AccountRecord {
+  address: Uint8Array
+  /** What a new hold could take: balance + seeding credit − open holds. */
+  availableNanoTau: bigint
+  /** Free-quota bytes neither used nor held. */
+  freeQuotaAvailableBytes: number
+}
+
+function view (address: Uint8Array, account: AccountRecord): AccountView {
+  return { ...account, address, availableNanoTau: availableNanoTau(account), freeQuotaAvailableBytes: freeQuotaAvailableBytes(account) }
+}
+
+/** The LevelDB ledger. */
+export class Ledger {
+  private readonly ctx: LedgerContext
+  private readonly queue: SerialQueue
+  private readonly now: () => number
+  private readonly syncCharges: boolean
+  private readonly maxStatementEntries: number
+  /** The database, when the ledger opened it itself (and so closes it). */
+  private owned?: ClassicLevel<Uint8Array, Uint8Array>
+  private started = false
+
+  constructor (components: LedgerComponents, init: LedgerInit = {}) {
+    this.ctx = {
+      db: components.db,
+      operator: init.operatorAddress === undefined ? undefined : checkAddress(init.operatorAddress, 'operatorAddress'),
+      freeQuotaBytes: init.freeQuotaBytes ?? DEFAULT_FREE_QUOTA_BYTES,
+      freeQuotaPeriodMs: init.freeQuotaPeriodMs ?? DEFAULT_FREE_QUOTA_PERIOD_MS,
+      nextJournalSeq: 0
+    }
+    this.queue = new SerialQueue(init.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_OPERATIONS)
+    this.now = init.now ?? Date.now
+    this.syncCharges = init.syncCharges ?? false
+    this.maxStatementEntries = init.maxStatementEntries ?? DEFAULT_MAX_STATEMENT_ENTRIES
+  }
+
+  /** Opens (creating if needed) a classic-level database at `path` and starts a ledger on it. */
+  static async open (path: string, init: LedgerInit = {}): Promise<Ledger> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    const ledger = new Ledger({ db }, init)
+    ledger.owned = db
+    try {
+      await ledger.start()
+    } catch (err: unknown) {
+      await db.close()
+      throw err
+    }
+    return ledger
+  }
+
+  /** Reads the journal position and writes the schema version on first use. Idempotent. */
+  async start (): Promise<void> {
+    if (this.started) return
+    const seqKey = metaKey(META_JOURNAL_SEQ)
+    const seq = await this.ctx.db.get(seqKey)
+    this.ctx.nextJournalSeq = seq === undefined ? 0 : decodeUint(seqKey, seq)
+    const schemaKey = metaKey(META_SCHEMA)
+    const schema = await this.ctx.db.get(schemaKey)
+    if (schema === undefined) {
+      await this.ctx.db.batch([{ type: 'put', key: schemaKey, value: encodeRecord(LEDGER_SCHEMA_VERSION) }], { sync: true })
+    } else if (decodeUint(schemaKey, schema) !== LEDGER_SCHEMA_VERSION) {
+      throw new LedgerCorruptError('meta/schema', `schema ${decodeUint(schemaKey, schema)} is not ${LEDGER_SCHEMA_VERSION}; migrate first`)
+    }
+    this.started = true
+  }
+
+  /** Waits for queued operations, then closes the database if the ledger opened it. Idempotent. */
+  async stop (): Promise<void> {
+    await this.queue.drain()
+    this.started = false
+    if (this.owned !== undefined && this.owned.status === 'open') await this.owned.close()
+  }
+
+  private async commit<T> (plan: () => Promise<Planned<T>>, sync: boolean): Promise<T> {
+    // before start() the journal position is unknown: writing would overwrite journal entries
+    assert(this.started, 'ledger used before start()')
+    return this.queue.run(async () => {
+      const { writes, result } = await plan()
+      if (writes !== undefined) await this.write(writes, sync)
+      return result
+    })
+  }
+
+  private async write (writes: WriteSet, sync: boolean): Promise<void> {
+    await this.ctx.db.batch(writes.ops, { sync })
+    // only a committed batch moves the journal on; a failed one leaves the seq for the next
+    this.ctx.nextJournalSeq += writes.journalCount
+  }
+
+  /** Holds min(maxCharge, available) nanoTAU and free-quota bytes for a request. */
+  async openHold (args: OpenHoldArgs): Promise<Hold> {
+    return this.commit(async () => planOpenHold(this.ctx, args, args.nowMs ?? this.now()), false)
+  }
+
+  /** Charges a held request in one batch with `extraBatchOps`; a repeat of the same settle returns the stored outcome. */
+  async settle (args: SettleArgs): Promise<RequestOutcome> {
+    return this.commit(async () => planSettle(this.ctx, args, args.nowMs ?? this.now()), this.syncCharges)
+  }
+
+  /** Releases a hold without charging it. */
+  async releaseHold (requestId: Uint8Array, nowMs?: number): Promise<RequestOutcome> {
+    return this.commit(async () => planRelease(this.ctx, requestId, nowMs ?? this.now()), false)
+  }
+
+  /** Releases every open hold (run on start, after a crash); returns how many were released. */
+  async recoverOpenHolds (nowMs?: number): Promise<number> {
+    assert(this.started, 'ledger used before start()')
+    let released = 0
+    for (;;) {
+      const count = await this.queue.run(async () => {
+        const ids: Uint8Array[] = []
+        for await (const [key] of this.ctx.db.iterator(prefixRange(PREFIX.HOLD))) {
+          ids.push(new Uint8Array(key.subarray(1)))
+          if (ids.length === RECOVERY_BATCH_HOLDS) break
+        }
+        // one batch per hold: two holds of one payer must see each other's account update
+        for (const id of ids) {
+          const { writes } = await planRelease(this.ctx, id, nowMs ?? this.now())
+          if (writes !== undefined) await this.write(writes, false)
+        }
+        return ids.length
+      })
+      released += count
+      if (count < RECOVERY_BATCH_HOLDS) return released
+    }
+  }
+
+  /** Imports a signed settlement transaction (object or DAG-CBOR bytes); idempotent by txid; fsynced. */
+  async creditSettlement (tx: SettlementTx | Uint8Array, nowMs?: number): Promise<SettlementImport> {
+    return this.commit(async () => planSettlement(this.ctx, tx, nowMs ?? this.now()), true)
+  }
+
+  /** Credits seeding credit earned by a target peer. */
+  async creditSeeding (args: SeedingCreditArgs): Promise<SeedingCredit> {
+    return this.commit(async () => planSeedingCredit(this.ctx, args, args.nowMs ?? this.now()), this.syncCharges)
+  }
+
+  /** The account of `address`, or undefined if the ledger has never seen it. */
+  async account (address: Uint8Array): Promise<AccountView | undefined> {
+    const checked = checkAddress(address, 'address')
+    const account = await readAccount(this.ctx, checked)
+    return account === undefined ? undefined : view(checked, account)
+  }
+
+  /** Every account, in address order. */
+  async * accounts (): AsyncGenerator<AccountView> {
+    for await (const [key, value] of this.ctx.db.iterator(prefixRange(PREFIX.ACCOUNT))) {
+      yield view(new Uint8Array(key.subarray(1)), decodeAccount(key, value))
+    }
+  }
+
+  /** A statement of `address`'s credits and charges in `[fromMs, toMs)`, signed with `signerPrivateKey`. */
+  async statement (address: Uint8Array, range: StatementRange, signerPrivateKey: Uint8Array): Promise<Statement> {
+    // queued so that a statement never sees half of a concurrent batch across its reads
+    return this.queue.run(async () => buildStatement(this.ctx, address, range, signerPrivateKey, this.now(), this.maxStatementEntries))
+  }
+
+  /** Recomputes every invariant from the raw key space (queued, so it sees one consistent state). */
+  async check (): Promise<LedgerCheckReport> {
+    return this.queue.run(async () => checkLedger(this.ctx.db))
+  }
+}
