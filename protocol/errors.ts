@@ -215,6 +215,60 @@ export class SelectorLimitError extends Error {
   }
 }
 
+// ── graphsync ────────────────────────────────────────────────────────────────────────────
+
+/** Why a responder's block or metadata entry was refused by the requester's own selector walk. */
+export type UnexpectedBlockReason = 'out_of_order' | 'not_in_walk' | 'undeclared' | 'unknown_duplicate' | 'absent'
+
+/**
+ * A graphsync responder offered a block the requester's walk did not need next: another CID than
+ * the walk's next link (`out_of_order`), more after the walk ended (`not_in_walk`), a block no
+ * metadata names (`undeclared`), a duplicate of a block never received (`unknown_duplicate`), or
+ * metadata saying "present" without the block (`absent`). `expected` is the walk's next CID.
+ */
+export class UnexpectedBlockError extends Error {
+  static name = 'UnexpectedBlockError'
+  readonly cid: string
+  readonly expected: string | null
+  readonly reason: UnexpectedBlockReason
+
+  constructor (cid: string, expected: string | null, reason: UnexpectedBlockReason, message = `unexpected block ${cid} (${reason}${expected === null ? '' : `, walk needs ${expected}`})`) {
+    super(message)
+    this.name = 'UnexpectedBlockError'
+    this.cid = cid
+    this.expected = expected
+    this.reason = reason
+  }
+}
+
+/** A graphsync responder reported completion (20/21) while the walk still needed `cid`. */
+export class IncompleteResponseError extends Error {
+  static name = 'IncompleteResponseError'
+  readonly status: number
+  readonly cid: string
+
+  constructor (status: number, cid: string, message = `response ended with status ${status} before block ${cid}`) {
+    super(message)
+    this.name = 'IncompleteResponseError'
+    this.status = status
+    this.cid = cid
+  }
+}
+
+/** A graphsync request went past one of its limits; `limit` names which one. */
+export class GraphsyncLimitError extends Error {
+  static name = 'GraphsyncLimitError'
+  readonly limit: 'blocks' | 'bytes' | 'empty_responses' | 'pending_bytes'
+  readonly max: number
+
+  constructor (limit: 'blocks' | 'bytes' | 'empty_responses' | 'pending_bytes', max: number, message = `graphsync request limit exceeded: ${limit} (max ${max})`) {
+    super(message)
+    this.name = 'GraphsyncLimitError'
+    this.limit = limit
+    this.max = max
+  }
+}
+
 // ── HAMT ─────────────────────────────────────────────────────────────────────────────────
 
 /** A HAMT node that violates the format; `cid` names the block and `reason` what is wrong. */
