@@ -1,29 +1,59 @@
 /**
  * Command-line front end of `tau-relay`. Returns the process exit code instead of exiting, so
- * tests can run it in-process and `main.ts` owns the process.
+ * tests can run it in-process and `main.ts` owns the process. Each command lives in relay/cli/;
+ * every error ends here as one line on stderr and an exit code (cli/io.ts `EXIT`).
  */
+import { accountsCommand, ACCOUNTS_USAGE } from './cli/accounts.js'
+import { initCommand, INIT_USAGE } from './cli/init.js'
+import { EXIT, exitCodeFor } from './cli/io.js'
+import { keysCommand, KEYS_USAGE } from './cli/keys.js'
+import { logCommand, LOG_USAGE } from './cli/log.js'
+import { policyCommand, POLICY_USAGE } from './cli/policy.js'
 
 const USAGE = `usage: tau-relay <command>
 
 commands:
   start     run the relay (not yet: lands with the relay issue)
-  help      print this text`
+  ${INIT_USAGE}
+  ${KEYS_USAGE}
+  ${ACCOUNTS_USAGE.split('\n').join('\n  ')}
+  ${POLICY_USAGE.split('\n').join('\n  ')}
+  ${LOG_USAGE.split('\n').join('\n  ')}
+  help      print this text
+
+exit codes: 0 ok, 1 failure, 2 usage, 3 unavailable (ledger locked by a running relay, relay unreachable)`
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  init: initCommand,
+  keys: keysCommand,
+  accounts: accountsCommand,
+  policy: policyCommand,
+  log: logCommand
+}
 
 /** Runs one CLI invocation and resolves to its exit code. */
 export async function runCli (argv: string[]): Promise<number> {
-  const [command] = argv
+  const [command, ...args] = argv
   switch (command) {
     case 'start':
       console.log('tau-relay: the relay service is not built yet; this command will start it once the relay issue lands.')
-      return 0
+      return EXIT.ok
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       console.log(USAGE)
-      return 0
-    default:
-      console.error(`tau-relay: unknown command '${command}'\n\n${USAGE}`)
-      return 2
+      return EXIT.ok
+  }
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
+  if (run === undefined) {
+    console.error(`tau-relay: unknown command '${command}'\n\n${USAGE}`)
+    return EXIT.usage
+  }
+  try {
+    return await run(args)
+  } catch (err: unknown) {
+    console.error(`tau-relay ${command}: ${err instanceof Error ? err.message : String(err)}`)
+    return exitCodeFor(err)
   }
 }
