@@ -44,3 +44,10 @@ export type { CidPrefix } from './graphsync/block-prefix.js'
 export { GRAPHSYNC_PROTOCOL_V2, DEFAULT_GRAPHSYNC_MAX_MESSAGE_BYTES, DEFAULT_GRAPHSYNC_MAX_BLOCK_BYTES_PER_MESSAGE } from './graphsync/constants.js'
 export { EXTENSION_DO_NOT_SEND_CIDS, EXTENSION_DO_NOT_SEND_FIRST_BLOCKS, EXTENSION_DEDUP_BY_KEY, readKnownExtensions, buildExtensions } from './graphsync/extensions.js'
 export type { KnownGraphsyncExtensions } from './graphsync/extensions.js'
+
+// HAMT (Filecoin HAMT v3 / go-hamt-ipld v3) and its proofs
+export { Hamt } from './hamt/hamt.js'
+export { MemoryBlockStore } from './hamt/memory-block-store.js'
+export { proveHamtKey, verifyHamtProof, hamtPathBlocks, verifyHamtPath, encodeProofCar, DEFAULT_MAX_PROOF_BYTES } from './hamt/proof.js'
+export { HAMT_EMPTY_ROOT, DEFAULT_HAMT_BIT_WIDTH, DEFAULT_HAMT_BUCKET_SIZE, resolveHamtOptions } from './hamt/types.js'
+export type { BlockStore, HamtOptions, HamtConfig, HamtHashAlg } from './hamt/types.js'

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test'
 const DESIGN_FUNCTIONS = [
   'parseSelector', 'walkSelector',
   'encodeGraphsyncMessage', 'decodeGraphsyncMessage',
-  'parseTauAddress', 'formatTauAddress', 'tauAddressFromPublicKey', 'signTau', 'verifyTau'
+  'parseTauAddress', 'formatTauAddress', 'tauAddressFromPublicKey', 'signTau', 'verifyTau',
+  'proveHamtKey', 'verifyHamtProof'
 ]
 
 describe('tau-relay/protocol public API', () => {
@@ -15,6 +16,21 @@ describe('tau-relay/protocol public API', () => {
     for (const name of DESIGN_FUNCTIONS) {
       assert.equal(typeof api[name], 'function', `${name} is exported`)
     }
+  })
+
+  it('exports Hamt and MemoryBlockStore with the DESIGN.md §6 shape', async () => {
+    const api = await import('tau-relay/protocol')
+    const store = new api.MemoryBlockStore()
+    const hamt = await api.Hamt.create(store)
+    await hamt.set(new Uint8Array([1]), 'one')
+    assert.equal(await hamt.get(new Uint8Array([1])), 'one')
+    assert.equal(await hamt.has(new Uint8Array([2])), false)
+    assert.equal(await hamt.delete(new Uint8Array([1])), true)
+    assert.equal((await hamt.flush()).toString(), 'bafy2bzaceamp42wmmgr2g2ymg46euououzfyck7szknvfacqscohrvaikwfay')
+    const reloaded = await api.Hamt.load(store, await hamt.flush())
+    const entries = []
+    for await (const entry of reloaded.entries()) entries.push(entry)
+    assert.deepEqual(entries, [])
   })
 
   it('exports the typed error classes by name', async () => {
