@@ -18,7 +18,7 @@ const IO_PACKAGES = ['classic-level', 'express', 'prom-client', 'ws', 'libp2p', 
 const relativeInto = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`
 
 export default [
-  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'data/**', 'bench-results/**', 'test/fixtures/lint/**'] },
+  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'data/**', 'bench-results/**', 'test/fixtures/lint/**', 'test/interop/dcdn-peer/**'] },
   ...neostandard({ ts: true }),
   {
     files: ['**/*.ts'],

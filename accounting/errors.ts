@@ -290,3 +290,137 @@ export class StatementTooLargeError extends Error {
     this.maxEntries = maxEntries
   }
 }
+
+// ── storage ──────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The database could not write or read: the disk is full, a quota was hit, or I/O failed
+ * (classic-level's `LEVEL_IO_ERROR` and friends). The failed batch changed nothing; LevelDB keeps
+ * refusing writes until the database is reopened with space freed. `storageCode` is classic-level's code.
+ */
+export class LedgerStorageError extends Error {
+  static name = 'LedgerStorageError'
+  readonly storageCode: string
+
+  constructor (storageCode: string, message = `ledger storage failed: ${storageCode}`, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'LedgerStorageError'
+    this.storageCode = storageCode
+  }
+}
+
+// ── transfer log ─────────────────────────────────────────────────────────────────────────
+
+/** A transfer record whose fields disagree with the settle it is logged with; `field` names which. */
+export class TransferRecordMismatchError extends Error {
+  static name = 'TransferRecordMismatchError'
+  readonly field: string
+
+  constructor (field: string, message = `transfer record does not match its settle at ${field}`) {
+    super(message)
+    this.name = 'TransferRecordMismatchError'
+    this.field = field
+  }
+}
+
+/** `commit(record)` for a record with no pending entry: its settle never committed, or it is logged already. */
+export class TransferRecordNotPendingError extends Error {
+  static name = 'TransferRecordNotPendingError'
+  readonly requestId: string
+
+  constructor (requestId: string, message = `no pending transfer record for request ${requestId}`) {
+    super(message)
+    this.name = 'TransferRecordNotPendingError'
+    this.requestId = requestId
+  }
+}
+
+/** A group commit failed; the records stay pending and are committed by a later commit or on restart. */
+export class LogCommitFailedError extends Error {
+  static name = 'LogCommitFailedError'
+  readonly records: number
+
+  constructor (records: number, message = `transfer log commit of ${records} records failed`, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'LogCommitFailedError'
+    this.records = records
+  }
+}
+
+/** The transfer log is not started (or is stopping) and takes no new commits. */
+export class TransferLogNotRunningError extends Error {
+  static name = 'TransferLogNotRunningError'
+
+  constructor (message = 'transfer log is not running') {
+    super(message)
+    this.name = 'TransferLogNotRunningError'
+  }
+}
+
+/** More records waiting for a commit than the bound allows; the caller should back off. */
+export class TransferLogBusyError extends Error {
+  static name = 'TransferLogBusyError'
+  readonly maxQueued: number
+
+  constructor (maxQueued: number, message = `transfer log busy: more than ${maxQueued} records queued`) {
+    super(message)
+    this.name = 'TransferLogBusyError'
+    this.maxQueued = maxQueued
+  }
+}
+
+/** A stored log value (meta, head, block, pending record) that does not decode or does not agree: the log is damaged. */
+export class TransferLogCorruptError extends Error {
+  static name = 'TransferLogCorruptError'
+  readonly reason: string
+
+  constructor (reason: string, message = `corrupt transfer log: ${reason}`) {
+    super(message)
+    this.name = 'TransferLogCorruptError'
+    this.reason = reason
+  }
+}
+
+/** Why a receipt does not verify. */
+export type InvalidReceiptReason = 'malformed_car' | 'wrong_roots' | 'head_block_missing' | 'head_mismatch' | 'bad_head' |
+  'bad_signature' | 'proof_invalid' | 'record_absent' | 'record_malformed' | 'record_mismatch' | 'seq_out_of_range'
+
+/** A receipt (record, signed head, inclusion proof) that does not prove what it claims; `reason` says why. */
+export class InvalidReceiptError extends Error {
+  static name = 'InvalidReceiptError'
+  readonly reason: InvalidReceiptReason
+
+  constructor (reason: InvalidReceiptReason, message = `invalid receipt: ${reason}`) {
+    super(message)
+    this.name = 'InvalidReceiptError'
+    this.reason = reason
+  }
+}
+
+/** Consecutive log heads that do not chain: `index` is the position of the first bad head. */
+export class LogChainBrokenError extends Error {
+  static name = 'LogChainBrokenError'
+  readonly index: number
+  readonly reason: string
+
+  constructor (index: number, reason: string, message = `log chain broken at head ${index}: ${reason}`) {
+    super(message)
+    this.name = 'LogChainBrokenError'
+    this.index = index
+    this.reason = reason
+  }
+}
+
+// ── policy store ─────────────────────────────────────────────────────────────────────────
+
+/** No policy is in effect (none published, or none valid yet at the time asked). */
+export class NoCurrentPolicyError extends Error {
+  static name = 'NoCurrentPolicyError'
+  readonly nowMs: number
+
+  constructor (nowMs: number, message = `no policy in effect at ${nowMs}`) {
+    super(message)
+    this.name = 'NoCurrentPolicyError'
+    this.nowMs = nowMs
+  }
+}
