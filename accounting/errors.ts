@@ -424,3 +424,15 @@ export class NoCurrentPolicyError extends Error {
     this.nowMs = nowMs
   }
 }
+
+/** A policy document signed for another TAU address than this relay's operator. */
+export class PolicyOperatorMismatchError extends Error {
+  static name = 'PolicyOperatorMismatchError'
+  readonly address: string
+
+  constructor (address: string, message = `policy is signed by ${address}, not by this relay's operator`) {
+    super(message)
+    this.name = 'PolicyOperatorMismatchError'
+    this.address = address
+  }
+}

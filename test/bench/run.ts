@@ -11,7 +11,9 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  { name: 'hamt', load: async () => import('./hamt.bench.js') }
+  { name: 'hamt', load: async () => import('./hamt.bench.js') },
+  { name: 'graphsync', load: async () => import('./graphsync.bench.js') },
+  { name: 'ledger', load: async () => import('./ledger.bench.js') }
 ]
 
 for (const bench of BENCHES) {
