@@ -13,10 +13,13 @@ export const DEFAULT_MAX_IN_PROGRESS_RESPONSES_PER_PEER = 6
 export const DEFAULT_MAX_QUEUED_RESPONSES_PER_PEER = 64
 
 /**
- * Bytes of response messages one peer may have queued but not yet accepted by its stream:
- * go-graphsync's `defaultMaxMemoryPerPeer` (16 MiB). A traversal waits when it would exceed it.
+ * Bytes of response messages one peer may have queued but not yet accepted by its stream; a
+ * traversal waits when it would exceed it. go-graphsync allows 16 MiB (`defaultMaxMemoryPerPeer`);
+ * 4 MiB (eight 512 KiB messages, the yamux window the relay grants) kept the same throughput in
+ * test/bench/graphsync.bench.ts with about a third less responder CPU: buffers that wait long
+ * enough to survive two scavenges are promoted and cost full-heap collections.
  */
-export const DEFAULT_MAX_BUFFERED_BYTES_PER_PEER = 16 * 1024 * 1024
+export const DEFAULT_MAX_BUFFERED_BYTES_PER_PEER = 4 * 1024 * 1024
 
 /**
  * Read buffer of a graphsync stream while we pause it: yamux's default maximum stream window
@@ -25,14 +28,18 @@ export const DEFAULT_MAX_BUFFERED_BYTES_PER_PEER = 16 * 1024 * 1024
  */
 export const DEFAULT_STREAM_READ_BUFFER_BYTES = 20 * 1024 * 1024
 
-/** Decoded frames a stream reader holds before it pauses the stream: one full message (4 MiB). */
-export const DEFAULT_FRAME_QUEUE_BYTES = 4 * 1024 * 1024
+/**
+ * Unread frames a stream reader holds before it pauses the stream: two 512 KiB response messages
+ * (a larger message still passes whole). Small, so received bytes die young (see above).
+ */
+export const DEFAULT_FRAME_QUEUE_BYTES = 1024 * 1024
 
 /**
- * Received bytes one request may hold before its walk consumes them; past this, reading from
- * the peer waits (backpressure). Two full messages: the walk always has the next one ready.
+ * Received bytes one request may hold before its consumer takes them; past this, reading from the
+ * peer waits (backpressure). 2 MiB, one largest block (the service never goes below that): four
+ * 512 KiB messages keep the walk fed, and less buffering means less garbage-collection work.
  */
-export const DEFAULT_MAX_PENDING_BYTES_PER_REQUEST = 8 * 1024 * 1024
+export const DEFAULT_MAX_PENDING_BYTES_PER_REQUEST = 2 * 1024 * 1024
 
 /** Inbound and outbound graphsync streams per connection (registrar defaults are 32 / 64, DESIGN.md §9.5). */
 export const DEFAULT_MAX_INBOUND_STREAMS = 32

@@ -7,6 +7,7 @@
  */
 import { GraphsyncStreamError } from './errors.js'
 import type { AbortOptions, Logger, Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** Opens a new graphsync stream to the queue's peer. */
 export type OpenStream = (options: AbortOptions) => Promise<Stream>
@@ -34,7 +35,7 @@ export class PeerMessageQueue {
   private queuedBytes = 0
   private readonly openStream: OpenStream
   private readonly options: MessageQueueOptions
-  private readonly frames: Uint8Array[] = []
+  private readonly frames: Array<Uint8Array | Uint8ArrayList> = []
   private readonly waiters: Waiter[] = []
   private running = false
   private closed = false
@@ -57,7 +58,7 @@ export class PeerMessageQueue {
   }
 
   /** Queues a frame, first waiting for buffer space; rejects if the queue fails or closes. */
-  async enqueue (frame: Uint8Array): Promise<void> {
+  async enqueue (frame: Uint8Array | Uint8ArrayList): Promise<void> {
     if (this.closed) throw new GraphsyncStreamError('disconnected')
     if (this.wouldWait(frame.byteLength) || this.waiters.length > 0) {
       // release() reserves the space before waking us, so two waiters never share it
@@ -100,7 +101,6 @@ export class PeerMessageQueue {
           if (this.closed) throw new GraphsyncStreamError('disconnected')
           const frame = this.frames[0]
           const stream = this.stream ?? await this.open()
-          const signal = AbortSignal.timeout(this.options.sendTimeoutMs)
           stream.send(frame)
           this.frames.shift()
           this.release(frame.byteLength)
@@ -108,7 +108,8 @@ export class PeerMessageQueue {
           // 'drain' only means the muxer took some bytes: the stream's write buffer is counted as
           // buffered and bounded too (measured: waiting for 'drain' alone let 43 MB pile up in a
           // yamux write buffer behind a paused reader)
-          if (stream.writeBufferLength > this.options.maxBufferedBytes / 2) await this.flushed(stream, signal)
+          // (the timeout is made only when needed: a timer per frame was measurable)
+          if (stream.writeBufferLength > this.options.maxBufferedBytes / 2) await this.flushed(stream, AbortSignal.timeout(this.options.sendTimeoutMs))
         }
         if (this.waiters.length > 0 && this.stream !== undefined) await this.flushed(this.stream, AbortSignal.timeout(this.options.sendTimeoutMs))
       } while (await this.linger())

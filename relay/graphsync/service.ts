@@ -6,7 +6,6 @@
  * only read and closed here; every failure is caught and typed (DESIGN.md §9.2).
  */
 import { DEFAULT_MAX_BLOCK_BYTES } from '../../protocol/block.js'
-import { decodeGraphsyncMessage } from '../../protocol/graphsync/codec.js'
 import {
   DEFAULT_GRAPHSYNC_MAX_BLOCK_BYTES_PER_MESSAGE, DEFAULT_GRAPHSYNC_MAX_MESSAGE_BYTES, GRAPHSYNC_PROTOCOL_V2
 } from '../../protocol/graphsync/constants.js'
@@ -20,11 +19,13 @@ import { GraphsyncStoppedError, GraphsyncStreamError } from './errors.js'
 import { FrameReader } from './frame-reader.js'
 import { GraphsyncRequester } from './requester.js'
 import { GraphsyncResponder } from './responder.js'
+import { decodeFrame } from './wire.js'
 import type {
   GraphsyncComponents, GraphsyncInit, GraphsyncRequestOptions, GraphsyncRequestRun, GraphsyncResponderStats
 } from './types.js'
 import type { Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** Graphsync v2 requester and responder as one libp2p service. */
 export class GraphsyncService implements Startable {
@@ -147,7 +148,7 @@ export class GraphsyncService implements Startable {
     })
     try {
       for await (const frame of reader) {
-        const message = decodeGraphsyncMessage(frame, { maxMessageBytes: this.maxMessageBytes })
+        const message = decodeFrame(frame, this.maxMessageBytes)
         if (message.requests !== undefined && message.requests.length > 0) {
           this.responder.handleRequests(peer, async (options) => this.openStream(peer, options), message.requests)
         }
@@ -174,7 +175,7 @@ export class GraphsyncService implements Startable {
     return this.components.connectionManager.openStream(peerId, this.protocol, { signal: options.signal })
   }
 
-  private async sendOnNewStream (peer: string, frame: Uint8Array): Promise<void> {
+  private async sendOnNewStream (peer: string, frame: Uint8Array | Uint8ArrayList): Promise<void> {
     const signal = AbortSignal.timeout(this.sendTimeoutMs)
     const stream = await this.openStream(peer, { signal })
     try {

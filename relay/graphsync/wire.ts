@@ -3,23 +3,52 @@
  * length-prefixed frame, and a received message's blocks are hashed once into a CID-keyed pool
  * that the responses of that message claim through their `p` metadata.
  */
+import { Buffer } from 'node:buffer'
 import { varint } from 'multiformats'
+import { CID } from 'multiformats/cid'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { BlockTooLargeError, BlockHashMismatchError, UnexpectedBlockError } from '../../protocol/errors.js'
 import { cidFromPrefix } from '../../protocol/graphsync/block-prefix.js'
-import { encodeGraphsyncMessage } from '../../protocol/graphsync/codec.js'
+import { decodeGraphsyncMessage, encodeGraphsyncMessage } from '../../protocol/graphsync/codec.js'
 import { GraphsyncMessageTooLargeError } from './errors.js'
 import type { GraphsyncMessage, GraphsyncResponse } from '../../protocol/graphsync/message.js'
-import type { CID } from 'multiformats/cid'
 
-/** Encodes `message` and prefixes its length; a body over `maxMessageBytes` is refused. */
-export function frameMessage (message: GraphsyncMessage, maxMessageBytes: number): Uint8Array {
+/**
+ * Encodes `message` and prefixes its length; a body over `maxMessageBytes` is refused. The frame is
+ * the prefix and the body side by side, not one copy of both: a 512 KiB response would otherwise be
+ * copied once more on its way to the stream (the bench measured every copy as GC time).
+ */
+export function frameMessage (message: GraphsyncMessage, maxMessageBytes: number): Uint8ArrayList {
   const body = encodeGraphsyncMessage(message)
   if (body.byteLength > maxMessageBytes) throw new GraphsyncMessageTooLargeError(body.byteLength, maxMessageBytes)
-  const prefixBytes = varint.encodingLength(body.byteLength)
-  const frame = new Uint8Array(prefixBytes + body.byteLength)
-  varint.encodeTo(body.byteLength, frame, 0)
-  frame.set(body, prefixBytes)
-  return frame
+  const prefix = new Uint8Array(varint.encodingLength(body.byteLength))
+  varint.encodeTo(body.byteLength, prefix, 0)
+  return new Uint8ArrayList(prefix, body)
+}
+
+/**
+ * Decodes a received frame (which nothing else holds or reuses) with one copy of its blocks less.
+ * cborg copies every byte string it tokenizes (`Uint8Array#slice`): once in the bounded pre-scan,
+ * which keeps nothing, and again in the decode. A `Buffer`'s `slice` is a view, so the frame goes in
+ * as a `Buffer`: the pre-scan then copies nothing (245 → 2 µs for a 512 KiB message; cborg 6 still
+ * copies in the decode itself). Should the decoded values ever be views of the frame, nothing small
+ * may pin it: block data become plain `Uint8Array`s, request ids and metadata CIDs are copied, and a
+ * message carrying requests is decoded the ordinary way.
+ */
+export function decodeFrame (frame: Uint8Array, maxMessageBytes: number): GraphsyncMessage {
+  const message = decodeGraphsyncMessage(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { maxMessageBytes })
+  if (message.requests !== undefined && message.requests.length > 0) return decodeGraphsyncMessage(frame, { maxMessageBytes })
+  if (message.blocks !== undefined) {
+    message.blocks = message.blocks.map(({ prefix, data }) => ({ prefix, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }))
+  }
+  if (message.responses !== undefined) {
+    message.responses = message.responses.map((response) => ({
+      ...response,
+      requestId: new Uint8Array(response.requestId),
+      metadata: response.metadata?.map(({ link, action }) => ({ link: CID.decode(link.bytes), action }))
+    }))
+  }
+  return message
 }
 
 /** A received block whose CID was computed from its bytes. */
