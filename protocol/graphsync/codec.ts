@@ -33,6 +33,8 @@ export interface GraphsyncDecodeLimits {
   maxDepth: number
   /** Most CBOR items. @default DEFAULT_GRAPHSYNC_MAX_CBOR_ITEMS */
   maxItems: number
+  /** Decode block bytes as views of a Buffer input (see CborLimits.shareInputBytes). @default false */
+  shareInputBytes: boolean
 }
 
 const REQUEST_TYPES: ReadonlyMap<string, GraphsyncRequestType> = new Map([['n', 'new'], ['c', 'cancel'], ['u', 'update']])
@@ -74,7 +76,8 @@ export function decodeGraphsyncMessage (bytes: Uint8Array, limits: Partial<Graph
   const root = decodeDagCborBounded(bytes, {
     maxBytes: limits.maxMessageBytes ?? DEFAULT_GRAPHSYNC_MAX_MESSAGE_BYTES,
     maxDepth: limits.maxDepth ?? DEFAULT_GRAPHSYNC_MAX_CBOR_DEPTH,
-    maxItems: limits.maxItems ?? DEFAULT_GRAPHSYNC_MAX_CBOR_ITEMS
+    maxItems: limits.maxItems ?? DEFAULT_GRAPHSYNC_MAX_CBOR_ITEMS,
+    shareInputBytes: limits.shareInputBytes ?? false
   })
   const union = expectMap(root, '', ROOT_KEYS)
   if (!Object.hasOwn(union, 'gs2')) throw new MalformedMessageError('gs2', 'missing gs2 message')

@@ -99,4 +99,15 @@ describe('decodeDagCborBounded', () => {
   it('wraps invalid CBOR (bad CID bytes) from the decoder into MalformedMessageError', () => {
     assert.throws(() => decodeDagCborBounded(new Uint8Array([0xd8, 0x2a, 0x42, 0x01, 0x02])), { name: 'MalformedMessageError', message: /invalid DAG-CBOR/ })
   })
+
+  it('shares byte strings with a Buffer input only when asked to', () => {
+    const payload = new Uint8Array(4096).fill(7)
+    const input = Buffer.from(dagCbor.encode({ data: payload }))
+    const shared = decodeDagCborBounded(input, { shareInputBytes: true }) as { data: Uint8Array }
+    assert.deepEqual(shared.data, payload)
+    assert.equal(shared.data.buffer, input.buffer, 'a view of the input')
+    const copied = decodeDagCborBounded(input) as { data: Uint8Array }
+    assert.deepEqual(copied.data, payload)
+    assert.notEqual(copied.data.buffer, input.buffer, 'a copy by default')
+  })
 })
