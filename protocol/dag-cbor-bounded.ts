@@ -26,7 +26,7 @@ export interface CborLimits {
   /**
    * Decode byte strings as views of `bytes` instead of copies, when `bytes` is a Node Buffer (its
    * `slice` is a view). For hot paths that own the input (graphsync frames: one copy less per
-   * block, ~100 → 12 µs per 512 KiB message); the views keep the whole input alive.
+   * block, ~100 → 12 µs per 512 KiB message); the views (Buffers) keep the whole input alive.
    * @default false
    */
   shareInputBytes: boolean

@@ -104,7 +104,7 @@ describe('decodeDagCborBounded', () => {
     const payload = new Uint8Array(4096).fill(7)
     const input = Buffer.from(dagCbor.encode({ data: payload }))
     const shared = decodeDagCborBounded(input, { shareInputBytes: true }) as { data: Uint8Array }
-    assert.deepEqual(shared.data, payload)
+    assert.deepEqual(new Uint8Array(shared.data.buffer, shared.data.byteOffset, shared.data.byteLength), payload)
     assert.equal(shared.data.buffer, input.buffer, 'a view of the input')
     const copied = decodeDagCborBounded(input) as { data: Uint8Array }
     assert.deepEqual(copied.data, payload)
