@@ -9,11 +9,12 @@ import { EXIT, exitCodeFor } from './cli/io.js'
 import { keysCommand, KEYS_USAGE } from './cli/keys.js'
 import { logCommand, LOG_USAGE } from './cli/log.js'
 import { policyCommand, POLICY_USAGE } from './cli/policy.js'
+import { startCommand, START_USAGE } from './cli/start.js'
 
 const USAGE = `usage: tau-relay <command>
 
 commands:
-  start     run the relay (not yet: lands with the relay issue)
+  ${START_USAGE}
   ${INIT_USAGE}
   ${KEYS_USAGE}
   ${ACCOUNTS_USAGE.split('\n').join('\n  ')}
@@ -28,16 +29,14 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   keys: keysCommand,
   accounts: accountsCommand,
   policy: policyCommand,
-  log: logCommand
+  log: logCommand,
+  start: startCommand
 }
 
 /** Runs one CLI invocation and resolves to its exit code. */
 export async function runCli (argv: string[]): Promise<number> {
   const [command, ...args] = argv
   switch (command) {
-    case 'start':
-      console.log('tau-relay: the relay service is not built yet; this command will start it once the relay issue lands.')
-      return EXIT.ok
     case undefined:
     case 'help':
     case '--help':

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `tau-relay` executable. The relay service lands with the relay issue; until then `start`
- * says so plainly and exits 0, so `npm ci && npm start` works on a fresh machine.
+ * The `tau-relay` executable: runs one CLI command (relay/cli.ts) and exits with its code.
+ * `tau-relay start` runs the relay until SIGINT/SIGTERM (relay/cli/start.ts, relay/signals.ts).
  */
 import './runtime-shim.js'
 import { runCli } from './cli.js'
