@@ -6,6 +6,8 @@
 import { accountsCommand, ACCOUNTS_USAGE } from './cli/accounts.js'
 import { initCommand, INIT_USAGE } from './cli/init.js'
 import { EXIT, exitCodeFor } from './cli/io.js'
+import { fetchCommand, FETCH_USAGE } from './cli/fetch.js'
+import { peerCommand, PEER_USAGE } from './cli/peer.js'
 import { keysCommand, KEYS_USAGE } from './cli/keys.js'
 import { logCommand, LOG_USAGE } from './cli/log.js'
 import { policyCommand, POLICY_USAGE } from './cli/policy.js'
@@ -20,6 +22,8 @@ commands:
   ${ACCOUNTS_USAGE.split('\n').join('\n  ')}
   ${POLICY_USAGE.split('\n').join('\n  ')}
   ${LOG_USAGE.split('\n').join('\n  ')}
+  ${PEER_USAGE.split('\n').join('\n  ')}
+  ${FETCH_USAGE.split('\n').join('\n  ')}
   help      print this text
 
 exit codes: 0 ok, 1 failure, 2 usage, 3 unavailable (ledger locked by a running relay, relay unreachable)`
@@ -30,7 +34,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   accounts: accountsCommand,
   policy: policyCommand,
   log: logCommand,
-  start: startCommand
+  start: startCommand,
+  peer: peerCommand,
+  fetch: fetchCommand
 }
 
 /** Runs one CLI invocation and resolves to its exit code. */

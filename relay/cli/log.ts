@@ -1,6 +1,6 @@
 /**
  * `tau-relay log head|proof`: the transfer log of a running relay, through its public routes
- * (`GET /log/head`, `GET /log/proof/:seq`). `log verify` lands with the transfer log's verifier.
+ * (`GET /log/head`, `GET /log/proof/:seq`). `log verify` (offline) lives in log-verify.ts.
  */
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
@@ -8,15 +8,19 @@ import * as dagJson from '@ipld/dag-json'
 import { decodeLogHead, logHeadCid } from '../../protocol/log-head.js'
 import { COMMON_OPTIONS, adminClient } from './context.js'
 import { CliUsageError, EXIT, print } from './io.js'
+import { logVerifyCommand, LOG_VERIFY_USAGE } from './log-verify.js'
 
 /** Usage of `log`. */
 export const LOG_USAGE = `tau-relay log head --admin URL [--json]
-tau-relay log proof SEQ --out FILE.car --admin URL`
+tau-relay log proof SEQ --out FILE.car --admin URL
+${LOG_VERIFY_USAGE}`
 
 const OPTIONS = { ...COMMON_OPTIONS, out: { type: 'string' } } as const
 
 /** Runs `log`. */
 export async function logCommand (args: string[]): Promise<number> {
+  // offline: no relay, no data directory
+  if (args[0] === 'verify') return logVerifyCommand(args.slice(1))
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
   const [sub, arg] = positionals
   if (values.help || sub === undefined) {
