@@ -1,6 +1,40 @@
 /**
- * Public API of `tau-relay`: the relay service and the requester/peer client toolkit.
+ * Public API of `tau-relay`: the relay service, and the requester / target-peer toolkit apps use
+ * to talk to it. Imports the Node 20 runtime shim first (libp2p 3 needs it).
  */
 import './runtime-shim.js'
 
-export {}
+// the relay
+export { Relay, startRelay } from './relay.js'
+export type { RelayOptions } from './relay.js'
+export { createRelayNode } from './node.js'
+export type { RelayLibp2p, RelayNodeInit, RelayNodeComponents } from './node.js'
+export { loadConfig, defaultConfigJson } from './config.js'
+export type { RelayConfig } from './config.js'
+export { relaySync, RelaySyncService } from './relay-sync/index.js'
+export type { RelaySyncDeps, RelaySyncInit, RelaySyncComponents } from './relay-sync/index.js'
+export { createRelayMetrics } from './metrics.js'
+export type { RelayMetrics } from './metrics.js'
+
+// graphsync v2 (requester and responder over libp2p 3)
+export { graphsync, GraphsyncService } from './graphsync/index.js'
+export type { GraphsyncInit, GraphsyncRequestOptions, GraphsyncRequestRun, GraphsyncResult, GraphsyncBlockStore } from './graphsync/index.js'
+
+// requester toolkit
+export { RelaySyncClient, EXPLORE_ALL_SELECTOR } from './client/relay-sync-client.js'
+export type { RelaySyncClientInit, RelaySyncOptions, RelaySyncRun } from './client/relay-sync-client.js'
+export type { CheckedSyncResult } from './client/result-check.js'
+export { fetchPolicy, readPolicy } from './client/policy-client.js'
+export type { FetchedPolicy } from './client/policy-client.js'
+export { encodeReceiptFile, decodeReceiptFile, verifyReceiptFile } from './client/receipt-file.js'
+export type { ReceiptFile } from './client/receipt-file.js'
+
+// target peer toolkit
+export { startTargetPeer } from './peer/target-peer.js'
+export type { TargetPeer, TargetPeerInit } from './peer/target-peer.js'
+export { loadCarFiles, loadCarBytes } from './peer/car-store.js'
+export { makeBinding, publishBinding } from './peer/identity-client.js'
+export { futureStateService, FutureStateService } from './future-state/server.js'
+export { requestFutureState } from './future-state/client.js'
+export { fetchRelayPolicy, policyService } from './services/policy-service.js'
+export { identityService } from './services/identity-service.js'

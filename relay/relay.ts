@@ -30,6 +30,7 @@ import { createRelayNode } from './node.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './node-defaults.js'
 import { PeerBindingStore } from './peer-bindings.js'
 import { RelayNotRunningError } from './relay-errors.js'
+import { relaySync } from './relay-sync/index.js'
 import { identityService } from './services/identity-service.js'
 import { policyService } from './services/policy-service.js'
 import type { ServiceMap } from '@libp2p/interface'
@@ -48,7 +49,7 @@ export interface RelayOptions<S extends ServiceMap = Record<never, never>> {
   logger?: Logger
   /** The relay's metrics registry. @default a new Registry */
   registry?: Registry
-  /** More libp2p services, made once the stores are open (the relay-sync service is plugged here). */
+  /** More libp2p services, made once the stores are open (relay-sync, identity and policy are always there). */
   services?: (relay: Relay<S>) => ServiceFactoryMap<S>
   /** @default Date.now */
   now?: () => number
@@ -220,6 +221,16 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
       start: false,
       services: {
         ...extra,
+        // HamtGraphRelaySync (DESIGN.md §4.1): requests targets through the node's graphsync service
+        relaySync: relaySync({
+          ledger: this.ledger,
+          transferLog: this.transferLog,
+          policyStore: store,
+          db: this.db,
+          metrics: this.metrics,
+          logger: componentLogger(this.logger, 'relay-sync'),
+          now: this.now
+        }),
         identity: identityService({ bindings, now: this.now }),
         policy: policyService({ policy: async () => (await store.current()).bytes })
       } as unknown as ServiceFactoryMap<S>

@@ -16,7 +16,7 @@ import { CliUsageError, EXIT } from './io.js'
 
 /** Usage of `peer`. */
 export const PEER_USAGE = `tau-relay peer serve --car FILE… [--relay MULTIADDR] [--chain HEX --state-root CID]
-                      [--key TAU-KEY-FILE] [--peer-key LIBP2P-KEY-FILE] [--listen MULTIADDR…]`
+                      [--key TAU-KEY-FILE] [--peer-key LIBP2P-KEY-FILE] [--listen MULTIADDR… | --relay-only]`
 
 const OPTIONS = {
   car: { type: 'string', multiple: true },
@@ -26,6 +26,8 @@ const OPTIONS = {
   key: { type: 'string' },
   'peer-key': { type: 'string' },
   listen: { type: 'string', multiple: true },
+  // a NATed peer: no direct listener, reachable only through its reservation on --relay
+  'relay-only': { type: 'boolean', default: false },
   json: { type: 'boolean', default: true },
   help: { type: 'boolean', short: 'h', default: false }
 } as const
@@ -41,6 +43,7 @@ export async function peerCommand (args: string[]): Promise<number> {
   const cars = values.car ?? []
   if (cars.length === 0) throw new CliUsageError('peer serve needs at least one --car FILE')
   if ((values.chain === undefined) !== (values['state-root'] === undefined)) throw new CliUsageError('--chain and --state-root go together')
+  if (values['relay-only'] && (values.relay === undefined || values.listen !== undefined)) throw new CliUsageError('--relay-only needs --relay and no --listen')
   let chain: Uint8Array | undefined
   let stateRoot: CID | undefined
   let relayAddr
@@ -58,7 +61,7 @@ export async function peerCommand (args: string[]): Promise<number> {
   const loaded = await loadCarFiles(cars)
   const tauPrivateKey = values.key === undefined ? undefined : await readTauKeyFile(values.key)
   const privateKey = values['peer-key'] === undefined ? undefined : await readLibp2pKeyFile(values['peer-key'])
-  const peer = await startTargetPeer({ blockStore: loaded.store, relayAddr, chain, stateRoot, tauPrivateKey, privateKey, listen: values.listen })
+  const peer = await startTargetPeer({ blockStore: loaded.store, relayAddr, chain, stateRoot, tauPrivateKey, privateKey, listen: values['relay-only'] ? [] : values.listen })
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => { resolve() })
     process.once('SIGTERM', () => { resolve() })
