@@ -7,15 +7,18 @@
  * already in memory; when it meets a link not yet loaded it loads it and starts again from the
  * root, so concurrent calls never act on a node that another call has detached.
  *
- * Keys and values handed in or out are the map's own: treat them as read-only.
+ * Keys and values handed in or out are the map's own: treat them as read-only. A value loaded from
+ * a block is kept as its DAG-CBOR bytes and decoded on each read (a fresh object every time);
+ * a value given to `set` is returned as given.
  */
 import assert from 'node:assert'
 import { InvalidHamtValueError } from '../errors.js'
-import { encodeNode, encodeValue } from './codec.js'
+import { encodeNode } from './codec.js'
 import { hashKey, slotIndex } from './key-hash.js'
 import { loadNode } from './load.js'
-import { collapseInto, compareBytes, findInBucket, HamtNode, insertSorted, isBucket, Link } from './node.js'
+import { collapseInto, findInBucket, givenEntry, HamtNode, insertSorted, isBucket, Link } from './node.js'
 import { resolveHamtOptions } from './types.js'
+import { entryValue, sameValue } from './value.js'
 import type { EncodedNode } from './codec.js'
 import type { Bucket, Entry } from './node.js'
 import type { BlockStore, HamtConfig, HamtOptions } from './types.js'
@@ -60,7 +63,8 @@ export class Hamt {
 
   /** The value stored under `key`, or undefined. */
   async get (key: Uint8Array): Promise<unknown> {
-    return (await this.find(key))?.value
+    const entry = await this.find(key)
+    return entry === undefined ? undefined : entryValue(entry)
   }
 
   /** Whether `key` is in the map. */
@@ -82,7 +86,7 @@ export class Hamt {
     // from here on synchronous: no other call runs between locating the slot and changing it
     const { path, node, depth, index } = at
     const slot = node.slots[index] as Bucket | undefined
-    const entry: Entry = { key: key.slice(), value }
+    const entry = givenEntry(key.slice(), value)
     if (slot === undefined) {
       node.slots[index] = [entry]
     } else {
@@ -183,7 +187,7 @@ export class Hamt {
       const slot = top.node.slots[top.next++]
       if (slot === undefined) continue
       if (isBucket(slot)) {
-        for (const entry of slot) yield [entry.key, entry.value]
+        for (const entry of slot) yield [entry.key, entryValue(entry)]
         continue
       }
       stack.push({ node: slot.node ?? await this.loadLink(slot), next: 0 })
@@ -270,10 +274,4 @@ export class Hamt {
     node.dirty = false
     return block.cid
   }
-}
-
-/** Whether an overwrite changes nothing: the same value, compared by its DAG-CBOR bytes. */
-function sameValue (stored: Entry, next: Entry): boolean {
-  if (stored.value === next.value && (stored.value === null || typeof stored.value !== 'object')) return true
-  return compareBytes(encodeValue(stored), encodeValue(next)) === 0
 }

@@ -3,7 +3,7 @@
  * found"), bytes are checked against the CID, then the node against the format.
  */
 import { BlockNotFoundError } from '../errors.js'
-import { decodeNode } from './codec.js'
+import { decodeNode } from './node-reader.js'
 import type { HamtNode } from './node.js'
 import type { BlockStore, HamtConfig } from './types.js'
 import type { CID } from 'multiformats/cid'

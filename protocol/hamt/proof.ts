@@ -12,11 +12,12 @@ import { CID } from 'multiformats/cid'
 import { verifyBlock } from '../block.js'
 import { decodeDagCborBounded } from '../dag-cbor-bounded.js'
 import { InvalidProofError } from '../errors.js'
-import { decodeNode } from './codec.js'
+import { decodeNode } from './node-reader.js'
 import { hashKey, maxLevels, slotIndex } from './key-hash.js'
 import { loadNode } from './load.js'
 import { findInBucket, isBucket } from './node.js'
 import { resolveHamtOptions } from './types.js'
+import { entryValue } from './value.js'
 import type { HamtNode } from './node.js'
 import type { BlockStore, HamtConfig, HamtOptions } from './types.js'
 
@@ -140,7 +141,7 @@ function lookupStep (node: HamtNode, hash: Uint8Array, depth: number, key: Uint8
   if (slot === undefined) return { found: false, reason: 'bit_unset' }
   if (isBucket(slot)) {
     const i = findInBucket(slot, key)
-    return i < 0 ? { found: false, reason: 'bucket_without_key' } : { found: true, value: slot[i].value }
+    return i < 0 ? { found: false, reason: 'bucket_without_key' } : { found: true, value: entryValue(slot[i]) }
   }
   // decoded nodes always carry the CID of each link
   return { next: slot.cid as CID }

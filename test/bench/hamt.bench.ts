@@ -226,6 +226,8 @@ export async function run (init: HamtBenchInit = {}): Promise<object> {
         msMax: round(Math.max(...flushMs)),
         msEach: flushMs.map((ms) => round(ms)),
         setsMsEach: setMs.map((ms) => round(ms)),
+        // the sets of a round each append one new key to a mostly cold leaf (it is loaded first)
+        coldSetUsMedian: round(percentile(setMs, 50) * 1000 / changes),
         levelBatchMsEach: levelBatchMs.map((ms) => round(ms)),
         blocksEach: flushBlocks,
         lastFlushHashing: { bytes: last.bytes, hashWasmMs: round(last.hashWasmMs), nobleBlake2bMs: round(last.nobleMs) }
@@ -266,6 +268,7 @@ function print (result: ReturnType<typeof JSON.parse>): void {
   })
   console.log('flush of %d changes into classic-level: median %d ms, max %d ms (each: %s)', result.flushOfChangesIntoLevel.changesPerFlush,
     result.flushOfChangesIntoLevel.msMedian, result.flushOfChangesIntoLevel.msMax, result.flushOfChangesIntoLevel.msEach.join(', '))
+  console.log('cold appends (load the leaf, then set): median %d µs per set', result.flushOfChangesIntoLevel.coldSetUsMedian)
   console.log('proofs: build p50 %d µs p99 %d µs; verify p50 %d µs p99 %d µs; %d bytes', result.proofs.buildUsP50, result.proofs.buildUsP99,
     result.proofs.verifyUsP50, result.proofs.verifyUsP99, result.proofs.meanBytes)
   console.log('targets:', result.targets)
