@@ -46,8 +46,8 @@ export async function planSettlement (ctx: LedgerContext, input: SettlementTx | 
   if (ctx.operator === undefined || !bytesEqual(tx.to, ctx.operator)) throw new SettlementNotToOperatorError()
 
   const txid = settlementTxid(tx)
-  const stored = await ctx.db.get(settlementKey(txid))
-  const account = await readAccount(ctx, tx.from)
+  const stored = await ctx.reader.get(settlementKey(txid))
+  const account = await readAccount(ctx.reader, tx.from)
   if (stored !== undefined) {
     const record = decodeSettlement(settlementKey(txid), stored)
     return {
@@ -55,7 +55,7 @@ export async function planSettlement (ctx: LedgerContext, input: SettlementTx | 
     }
   }
   const nonceKey = settlementNonceKey(tx.from, tx.nonce)
-  if (await ctx.db.get(nonceKey) !== undefined) throw new SettlementNonceReusedError(tx.nonce)
+  if (await ctx.reader.get(nonceKey) !== undefined) throw new SettlementNonceReusedError(tx.nonce)
 
   const before = account ?? newAccount(ctx, nowMs)
   const balanceNanoTau = addAmounts(before.balanceNanoTau, tx.amountNanoTau)
@@ -77,7 +77,7 @@ export async function planSettlement (ctx: LedgerContext, input: SettlementTx | 
 export async function planSeedingCredit (ctx: LedgerContext, args: SeedingCreditArgs, nowMs: number): Promise<Planned<SeedingCredit>> {
   const address = checkAddress(args.address, 'address')
   const amountNanoTau = checkAmountNanoTau(args.amountNanoTau, 'amountNanoTau')
-  const before = await readAccount(ctx, address) ?? newAccount(ctx, nowMs)
+  const before = await readAccount(ctx.reader, address) ?? newAccount(ctx, nowMs)
   const seedingCreditNanoTau = addAmounts(before.seedingCreditNanoTau, amountNanoTau)
   if (seedingCreditNanoTau === undefined) throw new AmountOverflowError(addressText(address), 'seedingCreditNanoTau')
   const seededNanoTau = addAmounts(before.seededNanoTau, amountNanoTau)

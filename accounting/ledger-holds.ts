@@ -62,17 +62,17 @@ export interface Planned<T> {
 }
 
 async function readHold (ctx: LedgerContext, requestId: Uint8Array): Promise<HoldRecord | undefined> {
-  const bytes = await ctx.db.get(holdKey(requestId))
+  const bytes = await ctx.reader.get(holdKey(requestId))
   return bytes === undefined ? undefined : decodeHold(holdKey(requestId), bytes)
 }
 
 async function readOutcome (ctx: LedgerContext, requestId: Uint8Array): Promise<OutcomeRecord | undefined> {
-  const bytes = await ctx.db.get(outcomeKey(requestId))
+  const bytes = await ctx.reader.get(outcomeKey(requestId))
   return bytes === undefined ? undefined : decodeOutcome(outcomeKey(requestId), bytes)
 }
 
 async function withBalance (ctx: LedgerContext, requestId: Uint8Array, outcome: OutcomeRecord): Promise<RequestOutcome> {
-  const account = await readAccount(ctx, outcome.payer)
+  const account = await readAccount(ctx.reader, outcome.payer)
   assert(account !== undefined, 'an outcome without its account')
   return { ...outcome, requestId, balanceNanoTau: account.balanceNanoTau, seedingCreditNanoTau: account.seedingCreditNanoTau }
 }
@@ -92,7 +92,7 @@ export async function planOpenHold (ctx: LedgerContext, args: OpenHoldArgs, nowM
     return { result: { requestId, payer, heldNanoTau: existing.heldNanoTau, heldFreeBytes: existing.heldFreeBytes, openedMs: existing.openedMs } }
   }
 
-  const account = rollFreeQuotaPeriod(ctx, await readAccount(ctx, payer) ?? newAccount(ctx, nowMs), nowMs)
+  const account = rollFreeQuotaPeriod(ctx, await readAccount(ctx.reader, payer) ?? newAccount(ctx, nowMs), nowMs)
   // balance and seeding credit are each ≤ MAX, so their sum may not be: a stored total must be
   const headroom = MAX_AMOUNT_NANO_TAU - account.heldNanoTau
   const spendable = availableNanoTau(account)
@@ -139,7 +139,7 @@ export async function planSettle (ctx: LedgerContext, args: SettleArgs, nowMs: n
   if (chargeNanoTau > hold.heldNanoTau) throw new ChargeExceedsHoldError(chargeNanoTau, hold.heldNanoTau)
   if (freeBytes > hold.heldFreeBytes) throw new FreeBytesExceedHoldError(freeBytes, hold.heldFreeBytes)
 
-  const account = await readAccount(ctx, hold.payer)
+  const account = await readAccount(ctx.reader, hold.payer)
   assert(account !== undefined && account.heldNanoTau >= hold.heldNanoTau && account.heldFreeBytes >= hold.heldFreeBytes, 'a hold without its account reservation')
   const chargedNanoTau = addAmounts(account.chargedNanoTau, chargeNanoTau)
   if (chargedNanoTau === undefined) throw new AmountOverflowError(addressText(hold.payer), 'chargedNanoTau')
@@ -189,7 +189,7 @@ export async function planRelease (ctx: LedgerContext, requestIdArg: Uint8Array,
   }
   const hold = await readHold(ctx, requestId)
   if (hold === undefined) throw new HoldNotFoundError(hex(requestId))
-  const account = await readAccount(ctx, hold.payer)
+  const account = await readAccount(ctx.reader, hold.payer)
   assert(account !== undefined && account.heldNanoTau >= hold.heldNanoTau && account.heldFreeBytes >= hold.heldFreeBytes, 'a hold without its account reservation')
 
   const outcome: OutcomeRecord = {

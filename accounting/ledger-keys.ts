@@ -34,14 +34,14 @@ export const PREFIX = {
   /** `0x0b ‖ peerId bytes -> signed peer binding bytes`: peer bindings received over /tau/identity. */
   PEER_BINDING: 0x0b,
 
-  // ── reserved for the transfer log (accounting/transfer-log.ts, not written by the ledger) ──
-  /** `0x10 ‖ seq(8) -> TransferRecord`: a record not yet in a committed log head; written in the ledger's settle batch. */
+  // ── reserved for the transfer log (accounting/transfer-log*.ts, not written by the ledger; layout in transfer-log-keys.ts) ──
+  /** `0x10 ‖ requestId(16) -> pending record` (DAG-CBOR record without `seq`): charged, not yet in a head; written in the ledger's settle batch. */
   TRANSFER_PENDING: 0x10,
-  /** `0x11 ‖ CID bytes -> block bytes`: HAMT blocks and log heads of the transfer log. */
+  /** `0x11 ‖ CID bytes -> block bytes`: HAMT nodes and log heads of the transfer log. */
   LOG_BLOCK: 0x11,
-  /** `0x12 ‖ seq(8) -> log head CID bytes`: every committed log head, by the last seq it contains. */
+  /** `0x12 ‖ headSeq(8) -> head CID bytes`: every committed log head, by head number (0, 1, 2, …). */
   LOG_HEAD: 0x12,
-  /** `0x13 ‖ utf8(name) -> value`: log metadata. Names: `next-seq` -> uint, `head` -> current head CID bytes. */
+  /** `0x13 ‖ utf8('head') -> head CID bytes`: the newest log head (absent before the first commit). */
   LOG_META: 0x13
 } as const
 

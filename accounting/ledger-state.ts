@@ -1,8 +1,8 @@
 /**
  * What every ledger operation shares: the database handle, the resolved init, the write set of
  * one operation (`WriteSet`, committed as one atomic batch) and the account helpers. Operations
- * are functions over a `LedgerContext` that read, check, and return a WriteSet; only `Ledger`
- * commits, one operation at a time.
+ * are functions over a `LedgerContext` that read (through `ctx.reader`), check, and return a
+ * WriteSet; only the ledger's single writer (ledger-writer.ts) commits them.
  */
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import { formatTauAddress } from '../protocol/tau-address.js'
@@ -22,6 +22,13 @@ export interface LedgerDatabase {
   get (key: Uint8Array): Promise<Uint8Array | undefined>
   batch (ops: LedgerBatchOp[], options: { sync?: boolean }): Promise<void>
   iterator (options: { gte: Uint8Array, lt: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]>
+  /** Reads many keys in one call (classic-level has it); the writer prefetches with it when present. */
+  getMany?: (keys: Uint8Array[]) => Promise<Array<Uint8Array | undefined>>
+}
+
+/** Where operations read records: the writer's working view, or the database itself. */
+export interface LedgerReader {
+  get (key: Uint8Array): Promise<Uint8Array | undefined>
 }
 
 /** Length of a request id. */
@@ -32,6 +39,8 @@ export const ADDRESS_BYTES = 20
 /** Resolved settings and live state of one open ledger. */
 export interface LedgerContext {
   db: LedgerDatabase
+  /** What plans read through: the single writer's working view (ledger-writer.ts). */
+  reader: LedgerReader
   /** Operator's TAU address; settlements must be paid to it. */
   operator: Uint8Array | undefined
   /** Free quota of a new address (and of each new period). */
@@ -100,10 +109,10 @@ export function checkUint (value: unknown, field: string): number {
   return value
 }
 
-/** Reads an account, or undefined when the address has never been seen. */
-export async function readAccount (ctx: LedgerContext, address: Uint8Array): Promise<AccountRecord | undefined> {
+/** Reads an account through `reader`, or undefined when the address has never been seen. */
+export async function readAccount (reader: LedgerReader, address: Uint8Array): Promise<AccountRecord | undefined> {
   const key = accountKey(address)
-  const bytes = await ctx.db.get(key)
+  const bytes = await reader.get(key)
   return bytes === undefined ? undefined : decodeAccount(key, bytes)
 }
 

@@ -1,8 +1,10 @@
 /**
  * The ledger (DESIGN.md §5.3): accounts, holds, free quota, seeding credit, request outcomes and
- * settlement imports in one classic-level database. Every operation runs through one serial
- * queue (read → check → write is never interleaved) and commits exactly one atomic batch, or
- * nothing when it is rejected. Key space: ledger-keys.ts. Records: ledger-codec.ts.
+ * settlement imports in one classic-level database. Every operation runs through one single
+ * writer (ledger-writer.ts): operations are planned one after another against a working view, so
+ * read → check → write is never interleaved, and the writes of every operation planned in one pass
+ * commit as one atomic batch; a rejected operation writes nothing. Key space: ledger-keys.ts.
+ * Records: ledger-codec.ts.
  *
  * Durability: settlement imports are written with `sync: true` (an operator's import must never
  * be lost once acknowledged); holds, charges and seeding credits with `sync: false` by default,
@@ -21,14 +23,15 @@
 import assert from 'node:assert'
 import { ClassicLevel } from 'classic-level'
 import { LedgerCorruptError } from './errors.js'
-import { LEDGER_SCHEMA_VERSION, META_JOURNAL_SEQ, META_SCHEMA, PREFIX, metaKey, prefixRange } from './ledger-keys.js'
+import { accountKey, holdKey, LEDGER_SCHEMA_VERSION, META_JOURNAL_SEQ, META_SCHEMA, metaKey, outcomeKey, PREFIX, prefixRange } from './ledger-keys.js'
 import { decodeAccount, decodeUint, encodeRecord } from './ledger-codec.js'
-import { availableNanoTau, checkAddress, freeQuotaAvailableBytes, readAccount, WriteSet } from './ledger-state.js'
+import { availableNanoTau, checkAddress, freeQuotaAvailableBytes, readAccount } from './ledger-state.js'
 import { planOpenHold, planRelease, planSettle } from './ledger-holds.js'
 import { planSeedingCredit, planSettlement } from './ledger-credits.js'
 import { buildStatement, DEFAULT_MAX_STATEMENT_ENTRIES } from './ledger-statement.js'
 import { checkLedger } from './ledger-check.js'
-import { DEFAULT_MAX_QUEUED_OPERATIONS, SerialQueue } from './serial-queue.js'
+import { DEFAULT_MAX_QUEUED_OPERATIONS } from './serial-queue.js'
+import { LedgerWriter } from './ledger-writer.js'
 import type { AccountRecord } from './ledger-codec.js'
 import type { LedgerContext, LedgerDatabase } from './ledger-state.js'
 import type { Hold, OpenHoldArgs, Planned, RequestOutcome, SettleArgs } from './ledger-holds.js'
@@ -60,6 +63,10 @@ export interface LedgerInit {
   freeQuotaPeriodMs?: number
   /** Operations that may wait before `LedgerBusyError`. @default DEFAULT_MAX_QUEUED_OPERATIONS */
   maxQueuedOperations?: number
+  /** Operations committed in one batch. @default DEFAULT_MAX_OPERATIONS_PER_PASS */
+  maxOperationsPerBatch?: number
+  /** Account, hold and outcome records kept in memory by the writer. @default DEFAULT_LEDGER_CACHE_ENTRIES */
+  cacheEntries?: number
   /** fsync every charge and seeding credit batch instead of relying on the log's group commit. @default false */
   syncCharges?: boolean
   /** Most entries in one statement. @default DEFAULT_MAX_STATEMENT_ENTRIES */
@@ -77,6 +84,11 @@ export interface AccountView extends AccountRecord {
   freeQuotaAvailableBytes: number
 }
 
+/** The keys an operation on `requestId` reads first (prefetched for the whole pass). */
+function requestKeys (requestId: Uint8Array): Uint8Array[] {
+  return requestId instanceof Uint8Array ? [outcomeKey(requestId), holdKey(requestId)] : []
+}
+
 function view (address: Uint8Array, account: AccountRecord): AccountView {
   return { ...account, address, availableNanoTau: availableNanoTau(account), freeQuotaAvailableBytes: freeQuotaAvailableBytes(account) }
 }
@@ -84,7 +96,7 @@ function view (address: Uint8Array, account: AccountRecord): AccountView {
 /** The LevelDB ledger. */
 export class Ledger {
   private readonly ctx: LedgerContext
-  private readonly queue: SerialQueue
+  private readonly writer: LedgerWriter
   private readonly now: () => number
   private readonly syncCharges: boolean
   private readonly maxStatementEntries: number
@@ -95,12 +107,19 @@ export class Ledger {
   constructor (components: LedgerComponents, init: LedgerInit = {}) {
     this.ctx = {
       db: components.db,
+      reader: components.db,
       operator: init.operatorAddress === undefined ? undefined : checkAddress(init.operatorAddress, 'operatorAddress'),
       freeQuotaBytes: init.freeQuotaBytes ?? DEFAULT_FREE_QUOTA_BYTES,
       freeQuotaPeriodMs: init.freeQuotaPeriodMs ?? DEFAULT_FREE_QUOTA_PERIOD_MS,
       nextJournalSeq: 0
     }
-    this.queue = new SerialQueue(init.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_OPERATIONS)
+    this.writer = new LedgerWriter(this.ctx, {
+      maxQueued: init.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_OPERATIONS,
+      maxOperationsPerPass: init.maxOperationsPerBatch,
+      cacheEntries: init.cacheEntries
+    })
+    // plans read through the writer's view: this pass's writes, then cached committed records
+    this.ctx.reader = this.writer
     this.now = init.now ?? Date.now
     this.syncCharges = init.syncCharges ?? false
     this.maxStatementEntries = init.maxStatementEntries ?? DEFAULT_MAX_STATEMENT_ENTRIES
@@ -139,40 +158,33 @@ export class Ledger {
 
   /** Waits for queued operations, then closes the database if the ledger opened it. Idempotent. */
   async stop (): Promise<void> {
-    await this.queue.drain()
+    await this.writer.drain()
+    this.writer.forget()
     this.started = false
     if (this.owned !== undefined && this.owned.status === 'open') await this.owned.close()
   }
 
-  private async commit<T> (plan: () => Promise<Planned<T>>, sync: boolean): Promise<T> {
+  private async commit<T> (plan: () => Promise<Planned<T>>, prefetch: Uint8Array[], sync: boolean): Promise<T> {
     // before start() the journal position is unknown: writing would overwrite journal entries
     assert(this.started, 'ledger used before start()')
-    return this.queue.run(async () => {
-      const { writes, result } = await plan()
-      if (writes !== undefined) await this.write(writes, sync)
-      return result
-    })
-  }
-
-  private async write (writes: WriteSet, sync: boolean): Promise<void> {
-    await this.ctx.db.batch(writes.ops, { sync })
-    // only a committed batch moves the journal on; a failed one leaves the seq for the next
-    this.ctx.nextJournalSeq += writes.journalCount
+    return this.writer.operate(plan, prefetch, sync)
   }
 
   /** Holds min(maxCharge, available) nanoTAU and free-quota bytes for a request. */
   async openHold (args: OpenHoldArgs): Promise<Hold> {
-    return this.commit(async () => planOpenHold(this.ctx, args, args.nowMs ?? this.now()), false)
+    const keys = requestKeys(args.requestId)
+    if (args.payer instanceof Uint8Array) keys.push(accountKey(args.payer))
+    return this.commit(async () => planOpenHold(this.ctx, args, args.nowMs ?? this.now()), keys, false)
   }
 
   /** Charges a held request in one batch with `extraBatchOps`; a repeat of the same settle returns the stored outcome. */
   async settle (args: SettleArgs): Promise<RequestOutcome> {
-    return this.commit(async () => planSettle(this.ctx, args, args.nowMs ?? this.now()), this.syncCharges)
+    return this.commit(async () => planSettle(this.ctx, args, args.nowMs ?? this.now()), requestKeys(args.requestId), this.syncCharges)
   }
 
   /** Releases a hold without charging it. */
   async releaseHold (requestId: Uint8Array, nowMs?: number): Promise<RequestOutcome> {
-    return this.commit(async () => planRelease(this.ctx, requestId, nowMs ?? this.now()), false)
+    return this.commit(async () => planRelease(this.ctx, requestId, nowMs ?? this.now()), requestKeys(requestId), false)
   }
 
   /** Releases every open hold (run on start, after a crash); returns how many were released. */
@@ -180,38 +192,36 @@ export class Ledger {
     assert(this.started, 'ledger used before start()')
     let released = 0
     for (;;) {
-      const count = await this.queue.run(async () => {
-        const ids: Uint8Array[] = []
+      const ids = await this.writer.exclusive(async () => {
+        const found: Uint8Array[] = []
         for await (const [key] of this.ctx.db.iterator(prefixRange(PREFIX.HOLD))) {
-          ids.push(new Uint8Array(key.subarray(1)))
-          if (ids.length === RECOVERY_BATCH_HOLDS) break
+          found.push(new Uint8Array(key.subarray(1)))
+          if (found.length === RECOVERY_BATCH_HOLDS) break
         }
-        // one batch per hold: two holds of one payer must see each other's account update
-        for (const id of ids) {
-          const { writes } = await planRelease(this.ctx, id, nowMs ?? this.now())
-          if (writes !== undefined) await this.write(writes, false)
-        }
-        return ids.length
+        return found
       })
-      released += count
-      if (count < RECOVERY_BATCH_HOLDS) return released
+      // released in one pass: two holds of one payer see each other's account update in the view
+      await Promise.all(ids.map(async (id) => this.releaseHold(id, nowMs)))
+      released += ids.length
+      if (ids.length < RECOVERY_BATCH_HOLDS) return released
     }
   }
 
   /** Imports a signed settlement transaction (object or DAG-CBOR bytes); idempotent by txid; fsynced. */
   async creditSettlement (tx: SettlementTx | Uint8Array, nowMs?: number): Promise<SettlementImport> {
-    return this.commit(async () => planSettlement(this.ctx, tx, nowMs ?? this.now()), true)
+    return this.commit(async () => planSettlement(this.ctx, tx, nowMs ?? this.now()), [], true)
   }
 
   /** Credits seeding credit earned by a target peer. */
   async creditSeeding (args: SeedingCreditArgs): Promise<SeedingCredit> {
-    return this.commit(async () => planSeedingCredit(this.ctx, args, args.nowMs ?? this.now()), this.syncCharges)
+    return this.commit(async () => planSeedingCredit(this.ctx, args, args.nowMs ?? this.now()), [], this.syncCharges)
   }
 
   /** The account of `address`, or undefined if the ledger has never seen it. */
   async account (address: Uint8Array): Promise<AccountView | undefined> {
     const checked = checkAddress(address, 'address')
-    const account = await readAccount(this.ctx, checked)
+    // the database, not the writer's view: it holds exactly the committed batches
+    const account = await readAccount(this.ctx.db, checked)
     return account === undefined ? undefined : view(checked, account)
   }
 
@@ -225,11 +235,11 @@ export class Ledger {
   /** A statement of `address`'s credits and charges in `[fromMs, toMs)`, signed with `signerPrivateKey`. */
   async statement (address: Uint8Array, range: StatementRange, signerPrivateKey: Uint8Array): Promise<Statement> {
     // queued so that a statement never sees half of a concurrent batch across its reads
-    return this.queue.run(async () => buildStatement(this.ctx, address, range, signerPrivateKey, this.now(), this.maxStatementEntries))
+    return this.writer.exclusive(async () => buildStatement(this.ctx, address, range, signerPrivateKey, this.now(), this.maxStatementEntries))
   }
 
   /** Recomputes every invariant from the raw key space (queued, so it sees one consistent state). */
   async check (): Promise<LedgerCheckReport> {
-    return this.queue.run(async () => checkLedger(this.ctx.db))
+    return this.writer.exclusive(async () => checkLedger(this.ctx.db))
   }
 }

@@ -14,6 +14,7 @@ import { resolveHamtOptions } from '../protocol/hamt/types.js'
 import { transferLogKey, transferRecordFromNode, encodeTransferRecord } from '../protocol/transfer-record.js'
 import { InvalidReceiptError, LogChainBrokenError } from './errors.js'
 import { readReceiptCar } from './receipt-car.js'
+import { TRANSFER_LOG_HAMT_OPTIONS } from './transfer-log-keys.js'
 import type { LogHead } from '../protocol/log-head.js'
 import type { HamtOptions } from '../protocol/hamt/types.js'
 import type { TransferRecord } from '../protocol/transfer-record.js'
@@ -34,7 +35,7 @@ export interface VerifyReceiptOptions {
   expectedRecord?: TransferRecord
   /** The seq to look up when only CAR bytes are given and no record is expected. */
   seq?: number
-  /** The log's HAMT options. @default the HAMT defaults */
+  /** The log's HAMT options. @default TRANSFER_LOG_HAMT_OPTIONS */
   hamt?: HamtOptions
 }
 
@@ -56,7 +57,7 @@ function headOf (bytes: Uint8Array): LogHead {
 
 /** Verifies a receipt (object or proof CAR bytes) offline; throws InvalidReceiptError naming the first failure. */
 export function verifyReceipt (input: TransferReceipt | Uint8Array, options: VerifyReceiptOptions): VerifiedReceipt {
-  const config = resolveHamtOptions(options.hamt)
+  const config = resolveHamtOptions(options.hamt ?? TRANSFER_LOG_HAMT_OPTIONS)
   const claimed = input instanceof Uint8Array ? options.expectedRecord : input.record
   const seq = claimed?.seq ?? options.seq
   if (seq === undefined || !Number.isSafeInteger(seq) || seq < 0) {

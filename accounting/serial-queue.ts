@@ -1,8 +1,9 @@
 /**
  * A single-writer queue: runs async tasks one at a time, in arrival order, with a bound on how
- * many may wait. The ledger runs every read → check → write through one, because measured here
- * (DESIGN.md §9.8) 50 concurrent unserialised get → check → batch charges of 10 against a balance
- * of 100 all "succeeded" while only 10 was debited.
+ * many may wait. Measured here (DESIGN.md §9.8), 50 concurrent unserialised get → check → batch
+ * charges of 10 against a balance of 100 all "succeeded" while only 10 was debited. The ledger
+ * itself now uses ledger-writer.ts (the same ordering, many operations per batch); the queue bound
+ * below is still the ledger's.
  */
 import { LedgerBusyError } from './errors.js'
 

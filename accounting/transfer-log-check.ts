@@ -19,7 +19,7 @@ import { decodeOutcome } from './ledger-codec.js'
 import { hex } from './ledger-state.js'
 import { MemoryBlockStore } from '../protocol/hamt/memory-block-store.js'
 import { verifyLogChain } from './receipt-verify.js'
-import { decodePendingRecord, LOG_META_HEAD, logHeadRange, logMetaKey, pendingRange } from './transfer-log-keys.js'
+import { decodePendingRecord, LOG_META_HEAD, logHeadRange, logMetaKey, pendingRange, TRANSFER_LOG_HAMT_OPTIONS } from './transfer-log-keys.js'
 import type { OutcomeRecord } from './ledger-codec.js'
 import type { LedgerDatabase } from './ledger-state.js'
 import type { HamtOptions } from '../protocol/hamt/types.js'
@@ -30,7 +30,7 @@ import type { TransferRecord } from '../protocol/transfer-record.js'
 export interface TransferLogCheckOptions {
   /** Verify every head's signature against this TAU address. @default signatures not checked */
   expectedRelayAddress?: Uint8Array
-  /** The log's HAMT options. @default the HAMT defaults */
+  /** The log's HAMT options. @default TRANSFER_LOG_HAMT_OPTIONS */
   hamt?: HamtOptions
 }
 
@@ -66,7 +66,7 @@ async function checkRecords (store: MemoryBlockStore, heads: Array<{ head: LogHe
   const logged = new Map<string, TransferRecord>()
   const last = heads[heads.length - 1]
   if (last === undefined) return logged
-  const newest = await Hamt.load(store, last.head.hamt, options.hamt)
+  const newest = await Hamt.load(store, last.head.hamt, options.hamt ?? TRANSFER_LOG_HAMT_OPTIONS)
   const seen = new Set<number>()
   for await (const [key, value] of newest.entries()) {
     const seq = key.length === 8 ? readUint64(key, 0) : -1
@@ -90,7 +90,7 @@ async function checkRecords (store: MemoryBlockStore, heads: Array<{ head: LogHe
   // every record must already be in the HAMT of the head that added it, unchanged since
   let from = 0
   for (const { head } of heads) {
-    const hamt = await Hamt.load(store, head.hamt, options.hamt)
+    const hamt = await Hamt.load(store, head.hamt, options.hamt ?? TRANSFER_LOG_HAMT_OPTIONS)
     for (let seq = from; seq < head.count; seq++) {
       const value = await hamt.get(transferLogKey(seq))
       const now = bySeq.get(seq)

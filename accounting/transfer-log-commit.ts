@@ -8,9 +8,10 @@
  */
 import { Hamt } from '../protocol/hamt/hamt.js'
 import { encodeLogHead, logHeadCid, signLogHead } from '../protocol/log-head.js'
-import { transferLogKey, transferRecordToNode } from '../protocol/transfer-record.js'
-import { decodePendingRecord, LOG_META_HEAD, logBlockKey, logHeadKey, logMetaKey, pendingKey } from './transfer-log-keys.js'
+import { transferLogKey } from '../protocol/transfer-record.js'
+import { LOG_META_HEAD, logBlockKey, logHeadKey, logMetaKey, pendingKey } from './transfer-log-keys.js'
 import type { LevelBlockStore } from './level-block-store.js'
+import type { DecodedPendingRecord } from './transfer-log-keys.js'
 import type { LedgerDatabase } from './ledger-state.js'
 import type { StoredLogHead } from './transfer-log-proof.js'
 import type { HamtOptions } from '../protocol/hamt/types.js'
@@ -32,10 +33,9 @@ export interface CommitSigner {
   nowMs: number
 }
 
-/** A pending record read back from the database. */
-export interface PendingEntry {
+/** A pending record read back from the database, decoded and checked (once: the check is most of its cost). */
+export interface PendingEntry extends DecodedPendingRecord {
   requestId: Uint8Array
-  bytes: Uint8Array
 }
 
 /** Commits `pending` (in order) as the next head; returns the head and the sequenced records. */
@@ -44,8 +44,9 @@ export async function writeCommit (state: LogState, pending: readonly PendingEnt
   const batch = state.store.beginBatch()
   let written = false
   try {
-    const records = pending.map((entry, i) => decodePendingRecord(entry.bytes, first + i))
-    for (const record of records) await state.hamt.set(transferLogKey(record.seq), transferRecordToNode(record))
+    const records = pending.map((entry, i) => ({ ...entry.record, seq: first + i }))
+    // the checked node plus its seq is exactly transferRecordToNode(record): no second check
+    for (let i = 0; i < records.length; i++) await state.hamt.set(transferLogKey(records[i].seq), { ...pending[i].node, seq: records[i].seq })
     const hamt = await state.hamt.flush()
     const previous = state.head
     const head = signLogHead({

@@ -38,8 +38,8 @@ import { LevelBlockStore } from './level-block-store.js'
 import { bytesEqual, hex } from './ledger-state.js'
 import { toStorageError, withStorageErrors } from './storage-error.js'
 import { writeCommit } from './transfer-log-commit.js'
-import { buildLogProof } from './transfer-log-proof.js'
-import { decodePendingRecord, encodePendingRecord, LOG_META_HEAD, logHeadRange, logMetaKey, pendingKey, pendingRange } from './transfer-log-keys.js'
+import { buildLogProof, LogProofBuilder } from './transfer-log-proof.js'
+import { encodePendingRecord, LOG_META_HEAD, logHeadRange, logMetaKey, pendingKey, pendingRange, readPendingRecord, TRANSFER_LOG_HAMT_OPTIONS } from './transfer-log-keys.js'
 import type { LogState, PendingEntry } from './transfer-log-commit.js'
 import type { StoredLogHead } from './transfer-log-proof.js'
 import type { UnsequencedRecord } from './transfer-log-keys.js'
@@ -79,7 +79,7 @@ export interface TransferLogInit {
   maxRecordsPerCommit?: number
   /** @default DEFAULT_MAX_QUEUED_RECORDS */
   maxQueuedRecords?: number
-  /** HAMT options of the log. @default bitWidth 5, bucketSize 3, sha2-256 (DESIGN.md §5.4) */
+  /** HAMT options of the log; verifiers must use the same. @default TRANSFER_LOG_HAMT_OPTIONS */
   hamt?: HamtOptions
 }
 
@@ -107,6 +107,8 @@ export class TransferLog {
   private readonly queued = new Map<string, Queued>()
   private running: Promise<void> | undefined
   private accepting = false
+  /** Proofs under the newest head, shared by that commit's receipts. */
+  private proofs: LogProofBuilder | undefined
 
   constructor (components: TransferLogComponents, init: TransferLogInit) {
     this.components = components
@@ -114,7 +116,8 @@ export class TransferLog {
       ...init,
       now: init.now ?? Date.now,
       maxRecordsPerCommit: init.maxRecordsPerCommit ?? DEFAULT_MAX_RECORDS_PER_COMMIT,
-      maxQueuedRecords: init.maxQueuedRecords ?? DEFAULT_MAX_QUEUED_RECORDS
+      maxQueuedRecords: init.maxQueuedRecords ?? DEFAULT_MAX_QUEUED_RECORDS,
+      hamt: init.hamt ?? TRANSFER_LOG_HAMT_OPTIONS
     }
     this.store = new LevelBlockStore({ db: components.db })
   }
@@ -168,8 +171,8 @@ export class TransferLog {
   /** Waits for the group commit that logs the pending record of `requestId`; returns its receipt. */
   async commit (requestId: Uint8Array): Promise<LogReceipt> {
     const { record, head } = await this.enqueue(requestId)
-    const { car } = await buildLogProof(this.store, head, record.seq, this.init.hamt)
-    return { record, head: head.head, headCid: head.cid, proof: car }
+    if (this.proofs === undefined || !this.proofs.stored.cid.equals(head.cid)) this.proofs = new LogProofBuilder(this.store, head, this.init.hamt)
+    return { record, head: head.head, headCid: head.cid, proof: await this.proofs.build(record.seq) }
   }
 
   /** The newest committed head, or undefined before the first commit. */
@@ -266,12 +269,13 @@ export class TransferLog {
     group.forEach((queued, i) => {
       const bytes = values[i]
       if (bytes === undefined) return fail(queued, new TransferRecordNotPendingError(hex(queued.requestId)))
+      let decoded
       try {
-        decodePendingRecord(bytes, 0)
+        decoded = readPendingRecord(bytes)
       } catch (err: unknown) {
         return fail(queued, new TransferLogCorruptError(`pending record ${hex(queued.requestId)}: ${err instanceof Error ? err.message : String(err)}`))
       }
-      entries.push({ requestId: queued.requestId, bytes })
+      entries.push({ requestId: queued.requestId, ...decoded })
       included.push(queued)
     })
     if (entries.length === 0) return

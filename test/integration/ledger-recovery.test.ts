@@ -1,7 +1,8 @@
 // Proves the ledger survives restarts: state persists across close and reopen; open holds left by
 // a stopped or kill -9'd process are released (never charged) by recoverOpenHolds(); after each
-// crash every settled charge has its transfer-log record and check() finds the books balanced;
-// and check() does fail when a raw key is corrupted.
+// crash every settled charge has its transfer-log pending record (in the log's real layout, so
+// accounts check is clean) and check() finds the books balanced; and check() does fail when a raw
+// key is corrupted.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { after, describe, it } from 'node:test'
 import * as dagCbor from '@ipld/dag-cbor'
 import { ClassicLevel } from 'classic-level'
+import { accountsCheck } from '../../accounting/accounts-check.js'
 import { Ledger } from '../../accounting/ledger.js'
 import { accountKey, holdKey, journalKey, PREFIX, prefixRange } from '../../accounting/ledger-keys.js'
 import { decodeAccount, decodeOutcome } from '../../accounting/ledger-codec.js'
@@ -79,9 +81,12 @@ describe('ledger recovery', () => {
         if (decodeOutcome(key, value).status === 'settled') settled.add(hex(key.subarray(1)))
       }
       const logged = new Set<string>()
-      for await (const [, value] of db.iterator(prefixRange(PREFIX.TRANSFER_PENDING))) logged.add(hex(value))
+      for await (const [key] of db.iterator(prefixRange(PREFIX.TRANSFER_PENDING))) logged.add(hex(key.subarray(1)))
       assert.ok(settled.size > 0)
       assert.deepEqual([...logged].sort(), [...settled].sort())
+      const books = await accountsCheck(db)
+      assert.deepEqual(books.violations, [])
+      assert.equal(books.log.totals.pending, settled.size)
       await ledger.stop()
       await db.close()
     }

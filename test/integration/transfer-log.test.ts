@@ -8,7 +8,7 @@ import { accountsCheck } from '../../accounting/accounts-check.js'
 import { pendingKey, logHeadKey } from '../../accounting/transfer-log-keys.js'
 import { verifyLogChain, verifyReceipt } from '../../accounting/receipt-verify.js'
 import { TransferLog } from '../../accounting/transfer-log.js'
-import { encodePendingRecord } from '../../accounting/transfer-log-keys.js'
+import { encodePendingRecord, TRANSFER_LOG_HAMT_OPTIONS } from '../../accounting/transfer-log-keys.js'
 import { verifyHamtProof } from '../../protocol/hamt/proof.js'
 import { readReceiptCar } from '../../accounting/receipt-car.js'
 import { transferLogKey } from '../../protocol/transfer-record.js'
@@ -137,7 +137,7 @@ describe('transfer log', () => {
     // the HAMT part alone is a standard HAMT proof of absence
     const { encodeProofCar } = await import('../../protocol/hamt/proof.js')
     const hamtOnly = encodeProofCar(head.head.hamt, blocks.slice(1))
-    assert.equal((await verifyHamtProof(hamtOnly, transferLogKey(20))).found, false)
+    assert.equal((await verifyHamtProof(hamtOnly, transferLogKey(20), TRANSFER_LOG_HAMT_OPTIONS)).found, false)
   })
 
   it('rejects tampered receipts with a typed reason', async () => {
