@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { CarBlockIterator } from '@ipld/car/iterator'
-import { CarWriter } from '@ipld/car/writer'
+import { writeCarFile } from '../helpers/car.js'
 import { EXPLORE_ALL_SELECTOR } from '../../relay/client/relay-sync-client.js'
 import { writeTauKeyFile } from '../../relay/keys.js'
 import { TestStore, expectedOrder, waitFor } from '../helpers/graphsync.js'
@@ -34,13 +34,7 @@ async function runChild (args: string[]): Promise<{ code: number | null, stdout:
 
 /** The blocks `cids` of `store` in a CAR file with `root`. */
 async function writeCar (path: string, root: CID, store: TestStore, cids: CID[]): Promise<void> {
-  const { writer, out } = CarWriter.create([root])
-  const chunks: Uint8Array[] = []
-  const collecting = (async () => { for await (const chunk of out) chunks.push(chunk) })()
-  for (const cid of cids) await writer.put({ cid, bytes: await store.get(cid) as Uint8Array })
-  await writer.close()
-  await collecting
-  await writeFile(path, Buffer.concat(chunks))
+  await writeCarFile(path, [root], cids.map((cid) => ({ cid, bytes: store.blocks.get(cid.toString()) as Uint8Array })))
 }
 
 describe('tau-relay peer serve, fetch and log verify as processes', () => {

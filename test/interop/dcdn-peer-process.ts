@@ -6,12 +6,11 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { CarWriter } from '@ipld/car/writer'
 import { CID } from 'multiformats/cid'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { writeCarFile } from '../helpers/car.js'
 
 /** The peer's folder, relative to the repository root (`npm test` runs there). */
 export const DCDN_PEER_DIR = join('test', 'interop', 'dcdn-peer')
@@ -62,13 +61,7 @@ export function assertDcdnPeerInstalled (): void {
 
 /** Writes `blocks` as a CARv1 file with `roots`. */
 export async function writeCar (path: string, roots: CID[], blocks: Iterable<[string, Uint8Array]>): Promise<void> {
-  const { writer, out } = CarWriter.create(roots)
-  const chunks: Uint8Array[] = []
-  const drained = (async () => { for await (const chunk of out) chunks.push(chunk) })()
-  for (const [key, bytes] of blocks) await writer.put({ cid: CID.parse(key), bytes })
-  await writer.close()
-  await drained
-  await writeFile(path, chunks)
+  await writeCarFile(path, roots, [...blocks].map(([key, bytes]) => ({ cid: CID.parse(key), bytes })))
 }
 
 /** Hex sha256 of `bytes`, as the peer reports it. */
