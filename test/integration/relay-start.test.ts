@@ -7,12 +7,9 @@
  * history and a balance credited through the admin API; after SIGKILL, `accounts check` is clean.
  */
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { toHex } from 'multiformats/bytes'
@@ -22,14 +19,14 @@ import { formatTauAddress } from '../../protocol/tau-address.js'
 import { fetchRelayPolicy } from '../../relay/services/policy-service.js'
 import { testKey } from '../helpers/ledger.js'
 import { createTestNode } from '../helpers/libp2p.js'
-import type { ChildProcess } from 'node:child_process'
+import { adminRequest, childEnv, runCommand, startProcess, stopProcess } from '../helpers/relay-process.js'
+import type { RelayStartedLine, RunningProcess } from '../helpers/relay-process.js'
 
-const MAIN = fileURLToPath(new URL('../../relay/main.js', import.meta.url))
 /** The child must exit within the relay's shutdown bound (8 s) plus the store close. */
 const STOP_BOUND_MS = 10_000
 const PAYER = testKey('start-payer')
 
-interface Started { child: ChildProcess, line: { peerId: string, multiaddrs: string[], http: string }, exited: Promise<number | null> }
+type Started = RunningProcess<RelayStartedLine>
 
 describe('tau-relay start (child process)', () => {
   let root: string
@@ -39,50 +36,20 @@ describe('tau-relay start (child process)', () => {
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'tau-relay-start-'))
     dataDir = join(root, 'data')
-    const inherited = Object.entries(process.env).filter(([k, v]) => !k.startsWith('TAU_RELAY_') && v !== undefined) as Array<[string, string]>
-    env = {
-      ...Object.fromEntries(inherited),
+    env = childEnv({
       TAU_RELAY_DATA_DIR: dataDir,
       TAU_RELAY_LISTEN: '/ip4/127.0.0.1/tcp/0,/ip4/127.0.0.1/tcp/0/ws',
       TAU_RELAY_HTTP_LISTEN: '127.0.0.1:0'
-    }
+    })
   })
   after(async () => { await rm(root, { recursive: true, force: true }) })
 
   async function start (): Promise<Started> {
-    const child = spawn(process.execPath, [MAIN, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code) }))
-    let stderr = ''
-    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    const lines = createInterface({ input: child.stdout! })
-    const line = await new Promise<Started['line']>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`no 'relay started' line in 15 s; stderr: ${stderr}`)) }, 15_000)
-      lines.on('line', (text) => {
-        const json = JSON.parse(text) as { msg?: string } & Started['line']
-        if (json.msg === 'relay started') {
-          clearTimeout(timer)
-          resolve(json)
-        }
-      })
-      void exited.then((code) => { reject(new Error(`exited ${code} before starting: ${stderr}`)) })
-    })
-    return { child, line, exited }
-  }
-
-  async function stop (started: Started, signal: NodeJS.Signals): Promise<{ code: number | null, ms: number }> {
-    const t0 = Date.now()
-    started.child.kill(signal)
-    const code = await started.exited
-    return { code, ms: Date.now() - t0 }
+    return startProcess<Started['line']>(['start'], { cwd: root, env, msg: 'relay started' })
   }
 
   async function admin (http: string, method: string, path: string, body?: unknown): Promise<Response> {
-    const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim()
-    return fetch(http + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    })
+    return adminRequest(dataDir, http, method, path, body)
   }
 
   it('starts, serves HTTP and the policy protocol over TCP and WS, and survives SIGTERM, restart and SIGKILL', async () => {
@@ -117,7 +84,7 @@ describe('tau-relay start (child process)', () => {
     const history = await (await admin(http, 'GET', '/admin/policy/history')).json()
     assert.equal((await fetch(`${http}/log/head`)).status, 404)
 
-    const stopped = await stop(first, 'SIGTERM')
+    const stopped = await stopProcess(first, 'SIGTERM')
     assert.equal(stopped.code, 0)
     assert.ok(stopped.ms < STOP_BOUND_MS, `stopped in ${stopped.ms} ms`)
 
@@ -132,13 +99,9 @@ describe('tau-relay start (child process)', () => {
     const again2 = signSettlementTx(PAYER.privateKey, { v: 1, from: PAYER.address, to: policy.relay.tau, amountNanoTau: 1_000_000_000n, nonce: 2, tsMs: Date.now() })
     assert.equal((await admin(second.line.http, 'POST', '/admin/accounts/credit', { tx: toHex(encodeSettlementTx(again2)) })).status, 201)
 
-    const killed = await stop(second, 'SIGKILL')
+    const killed = await stopProcess(second, 'SIGKILL')
     assert.equal(killed.code, null)
-    const check = await new Promise<{ code: number, stdout: string, stderr: string }>((resolve) => {
-      execFile(process.execPath, [MAIN, 'accounts', 'check', '--data-dir', dataDir], { cwd: root, env, timeout: 20_000 }, (err, stdout, stderr) => {
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
-      })
-    })
+    const check = await runCommand(['accounts', 'check', '--data-dir', dataDir], { cwd: root, env, timeoutMs: 20_000 })
     assert.equal(check.code, 0, check.stderr)
     assert.match(check.stdout, /ledger ok/)
 
@@ -147,6 +110,6 @@ describe('tau-relay start (child process)', () => {
     assert.equal(third.line.peerId, peerId)
     const after = await (await admin(third.line.http, 'GET', `/admin/accounts/${formatTauAddress(PAYER.address)}`)).json() as { balanceNanoTau: string }
     assert.equal(after.balanceNanoTau, '5000000000')
-    assert.equal((await stop(third, 'SIGINT')).code, 0)
+    assert.equal((await stopProcess(third, 'SIGINT')).code, 0)
   })
 })
