@@ -126,6 +126,9 @@ const REASON_BY_ERROR_NAME: ReadonlyMap<string, RejectionReason> = new Map<strin
   ['InvalidSelectorError', 'selector_invalid'],
   ['SelectorLimitError', 'selector_too_deep'],
   ['LedgerBusyError', 'busy'],
+  // relay/relay-sync: concurrency slots and the request-id replay check
+  ['SyncBusyError', 'busy'],
+  ['SyncReplayedError', 'replayed'],
   ['ExceedsBalanceError', 'insufficient_funds'],
   ['NoValidAddressesError', 'target_unreachable'],
   ['DialError', 'target_unreachable'],

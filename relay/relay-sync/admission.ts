@@ -2,7 +2,8 @@
  * The checks of DESIGN.md §4.1 step 2 that need no slot and no money, in the design's order:
  * decode (and size, by the frame limit and the decoder) → signature → `tsMs` skew → request id
  * not seen (replay) → policy current or still honoured → selector limits. Each failure throws
- * its typed error; `rejectionReasonFor` turns it into the wire reason. Nothing here writes.
+ * its typed error; protocol/status.ts `rejectionReasonForError` turns it into the wire reason.
+ * Nothing here writes.
  */
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
@@ -11,14 +12,12 @@ import { MalformedMessageError, SelectorLimitError, UnknownPolicyError } from '.
 import { checkSyncRequestTime, decodeSyncRequest, verifySyncRequestSignature } from '../../protocol/relay-sync/codec.js'
 import { selectorDepth } from '../../protocol/selector/encode.js'
 import { parseSelector } from '../../protocol/selector/parse.js'
-import { rejectionReasonForError } from '../../protocol/status.js'
 import { selectorCid } from '../../protocol/transfer-record.js'
 import { SyncReplayedError } from './errors.js'
 import type { StoredPolicy } from '../../accounting/policy-store.js'
 import type { LedgerDatabase } from '../../accounting/ledger-state.js'
 import type { SyncRequest } from '../../protocol/relay-sync/messages.js'
 import type { Selector } from '../../protocol/selector/types.js'
-import type { RejectionReason } from '../../protocol/status.js'
 import type { PolicySelection } from '../../protocol/policy-document.js'
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -90,13 +89,4 @@ export async function admitRequest (bytes: Uint8Array, ctx: AdmissionContext): P
   // parse already bounds each recursion limit; the overall depth is checked again for clarity
   if (selectorDepth(selector) > maxDepth) throw new SelectorLimitError('depth', maxDepth)
   return { request, idHex, target, policy, current, selector, selectorCid: selectorCid(request.sel) }
-}
-
-/** The wire rejection reason of an admission, slot or hold failure. */
-export function rejectionReasonFor (err: unknown): RejectionReason {
-  if (err instanceof Error) {
-    if (err.name === 'SyncBusyError') return 'busy'
-    if (err.name === 'SyncReplayedError') return 'replayed'
-  }
-  return rejectionReasonForError(err)
 }

@@ -8,7 +8,7 @@
 import { ChargeMeter } from '../../accounting/charge.js'
 import { RELAY_SYNC_PROTOCOL } from '../../protocol/constants.js'
 import { logRejection } from '../logger.js'
-import { admitRequest, hex, rejectionReasonFor } from './admission.js'
+import { admitRequest, hex } from './admission.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FUTURE_STATE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_SYNC_STREAMS, DEFAULT_MAX_OUTBOUND_SYNC_STREAMS,
   DEFAULT_REQUEST_READ_TIMEOUT_MS, DEFAULT_REQUESTER_SEND_TIMEOUT_MS, DEFAULT_RESULT_SEND_TIMEOUT_MS, DEFAULT_SYNC_TIMEOUT_MS
@@ -22,6 +22,7 @@ import type { AdmittedRequest } from './admission.js'
 import type { ForwardOutcome, GraphsyncRequester } from './forward.js'
 import type { RelaySyncInit, RelaySyncServiceComponents } from './types.js'
 import type { Hold } from '../../accounting/ledger-holds.js'
+import { rejectionReasonForError } from '../../protocol/status.js'
 import type { RejectionReason } from '../../protocol/status.js'
 import type { Logger, Startable, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -103,7 +104,7 @@ export class RelaySyncService implements Startable {
       bytes = await io.readRequest()
     } catch (err: unknown) {
       // a frame over the limit is too large; anything else (timeout, reset, garbage) is malformed
-      const reason = rejectionReasonFor(err) === 'too_large' ? 'too_large' : 'malformed'
+      const reason = rejectionReasonForError(err) === 'too_large' ? 'too_large' : 'malformed'
       await this.reject(io, reason, err)
       return
     }
@@ -124,7 +125,7 @@ export class RelaySyncService implements Startable {
     } catch (err: unknown) {
       if (release !== undefined && admitted !== undefined) this.inFlight.delete(admitted.idHex)
       release?.()
-      await this.reject(io, rejectionReasonFor(err), err)
+      await this.reject(io, rejectionReasonForError(err), err)
       return
     }
     try {

@@ -68,6 +68,8 @@ describe('status', () => {
     assert.equal(rejectionReasonForError(named('RequestIdReusedError')), 'replayed')
     assert.equal(rejectionReasonForError(named('InvalidDataLengthError')), 'too_large')
     assert.equal(rejectionReasonForError(named('LedgerBusyError')), 'busy')
+    assert.equal(rejectionReasonForError(named('SyncBusyError')), 'busy')
+    assert.equal(rejectionReasonForError(named('SyncReplayedError')), 'replayed')
     assert.equal(rejectionReasonForError(new TypeError('bug')), 'internal_error')
     assert.equal(rejectionReasonForError('not an error'), 'internal_error')
     for (const name of knownRejectionErrorNames()) assert.ok(isRejectionReason(rejectionReasonForError(named(name))))
