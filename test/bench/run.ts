@@ -13,7 +13,8 @@ interface Bench {
 const BENCHES: Bench[] = [
   { name: 'hamt', load: async () => import('./hamt.bench.js') },
   { name: 'graphsync', load: async () => import('./graphsync.bench.js') },
-  { name: 'ledger', load: async () => import('./ledger.bench.js') }
+  { name: 'ledger', load: async () => import('./ledger.bench.js') },
+  { name: 'relay', load: async () => import('./relay.bench.js') }
 ]
 
 for (const bench of BENCHES) {
