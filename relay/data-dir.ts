@@ -70,7 +70,8 @@ export function dataDirPaths (dir: string): DataDirPaths {
   }
 }
 
-async function exists (path: string): Promise<boolean> {
+/** Whether a file or folder exists at `path`. */
+export async function pathExists (path: string): Promise<boolean> {
   try {
     await access(path)
     return true
@@ -84,16 +85,16 @@ export async function ensureDataDir (dir: string, options: DataDirOptions = {}):
   const paths = dataDirPaths(dir)
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
   const generated: string[] = []
-  if (!await exists(paths.tauKey)) {
+  if (!await pathExists(paths.tauKey)) {
     await writeTauKeyFile(paths.tauKey, generateTauPrivateKey())
     generated.push(paths.tauKey)
   }
-  if (!await exists(paths.libp2pKey)) {
+  if (!await pathExists(paths.libp2pKey)) {
     await writeLibp2pKeyFile(paths.libp2pKey, await generateLibp2pKey())
     generated.push(paths.libp2pKey)
   }
   // a configured token file is the operator's to make: never generate one outside the data dir
-  if (options.adminTokenFile === undefined && !await exists(paths.adminToken)) {
+  if (options.adminTokenFile === undefined && !await pathExists(paths.adminToken)) {
     await writeAdminTokenFile(paths.adminToken, generateAdminToken())
     generated.push(paths.adminToken)
   }
@@ -104,7 +105,7 @@ export async function ensureDataDir (dir: string, options: DataDirOptions = {}):
 /** Reads the keys of an initialised data directory without creating anything; DataDirMissingError if it has none. */
 export async function openDataDir (dir: string): Promise<DataDirKeys> {
   const paths = dataDirPaths(dir)
-  if (!await exists(paths.tauKey)) throw new DataDirMissingError(dir)
+  if (!await pathExists(paths.tauKey)) throw new DataDirMissingError(dir)
   return readKeys(paths)
 }
 

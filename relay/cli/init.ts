@@ -4,27 +4,18 @@
  * every key at its default, `dataDir: "."` so it travels with the folder). Existing files are
  * kept, so running it twice changes nothing.
  */
-import { access, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { formatTauAddress } from '../../protocol/tau-address.js'
 import { configToJson } from '../config.js'
-import { ensureDataDir } from '../data-dir.js'
+import { ensureDataDir, pathExists } from '../data-dir.js'
 import { createInitialPolicy, writePolicyFile } from '../initial-policy.js'
 import { COMMON_OPTIONS, cliConfig } from './context.js'
 import { EXIT, keyValueText, print } from './io.js'
 
 /** Usage of `init`. */
 export const INIT_USAGE = 'tau-relay init [--data-dir DIR] [--config FILE] [--json]'
-
-async function exists (path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Runs `init`. */
 export async function initCommand (args: string[]): Promise<number> {
@@ -37,7 +28,7 @@ export async function initCommand (args: string[]): Promise<number> {
   const dataDir = await ensureDataDir(config.dataDir)
   const generated = [...dataDir.generated]
   let policyCid: string
-  if (await exists(dataDir.paths.policy)) {
+  if (await pathExists(dataDir.paths.policy)) {
     policyCid = '(kept existing policy.cbor)'
   } else {
     const policy = await createInitialPolicy({ tauPrivateKey: dataDir.tauPrivateKey, libp2pKey: dataDir.libp2pKey, terms: config.initialPolicy, nowMs: Date.now() })
@@ -45,7 +36,7 @@ export async function initCommand (args: string[]): Promise<number> {
     generated.push(dataDir.paths.policy)
     policyCid = policy.cid.toString()
   }
-  if (!await exists(dataDir.paths.config)) {
+  if (!await pathExists(dataDir.paths.config)) {
     const json = { ...configToJson(config), dataDir: '.' }
     await writeFile(dataDir.paths.config, JSON.stringify(json, null, 2) + '\n', { flag: 'wx', mode: 0o644 })
     generated.push(dataDir.paths.config)

@@ -38,3 +38,22 @@ export async function writeBenchResult (name: string, result: object): Promise<s
   await writeFile(path, JSON.stringify(result, null, 2) + '\n')
   return path
 }
+
+/** Median of the samples. */
+export function median (values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** Awaits `promise`, failing the bench case if it takes longer than `ms`. */
+export async function withTimeout (promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    await Promise.race([promise, new Promise<never>((resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error(`bench case took over ${ms} ms`)) }, ms)
+    })])
+  } finally {
+    clearTimeout(timer)
+  }
+}

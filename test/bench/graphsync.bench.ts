@@ -13,7 +13,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { GraphsyncStatus } from '../../protocol/graphsync/message.js'
 import { exploreAll } from '../helpers/graphsync.js'
-import { round } from './bench-results.js'
+import { median, round, withTimeout } from './bench-results.js'
 import { createBenchNode, DEFAULT_STACK_SETTINGS, RAW_COPY_PROTOCOL } from './graphsync-bench-node.js'
 import type { BenchNode, StackSettings } from './graphsync-bench-node.js'
 import type { FromChild, ResponderChildInit, ToChild } from './graphsync-responder.bench-child.js'
@@ -155,23 +155,6 @@ function summarize (samples: readonly Sample[]): Record<string, unknown> {
     mbPerSecond: figure('mbPerSecond'),
     requesterCpuSecondsPerGiB: figure('requesterCpuSecondsPerGiB'),
     responderCpuSecondsPerGiB: figure('responderCpuSecondsPerGiB')
-  }
-}
-
-function median (values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
-async function withTimeout (promise: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([promise, new Promise<never>((resolve, reject) => {
-      timer = setTimeout(() => { reject(new Error(`bench case took over ${ms} ms`)) }, ms)
-    })])
-  } finally {
-    clearTimeout(timer)
   }
 }
 

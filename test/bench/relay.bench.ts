@@ -14,7 +14,7 @@ import { GraphsyncStatus } from '../../protocol/graphsync/message.js'
 import { RelaySyncClient } from '../../relay/client/relay-sync-client.js'
 import { startTargetPeer } from '../../relay/peer/target-peer.js'
 import { exploreAll } from '../helpers/graphsync.js'
-import { collectGarbage, round } from './bench-results.js'
+import { collectGarbage, median, round, withTimeout } from './bench-results.js'
 import { buildAttachment } from './graphsync-bench-node.js'
 import { BENCH_PAYER, RelayChild, createRequester } from './relay-bench-nodes.js'
 import { concurrentSyncs, heldReservations } from './relay-bench-load.js'
@@ -152,24 +152,6 @@ async function graphsyncFetch (node: RequesterNode, peer: PeerId, root: CID, exp
   const result = await fetch.result
   if (result.status !== GraphsyncStatus.RequestCompletedFull || blocks !== expectedBlocks) {
     throw new Error(`graphsync ended ${result.status} after ${blocks} of ${expectedBlocks} blocks`)
-  }
-}
-
-/** Median of the samples. */
-export function median (values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
-async function withTimeout (promise: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([promise, new Promise<never>((resolve, reject) => {
-      timer = setTimeout(() => { reject(new Error(`bench case took over ${ms} ms`)) }, ms)
-    })])
-  } finally {
-    clearTimeout(timer)
   }
 }
 
