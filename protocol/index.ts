@@ -51,3 +51,6 @@ export { MemoryBlockStore } from './hamt/memory-block-store.js'
 export { proveHamtKey, verifyHamtProof, hamtPathBlocks, verifyHamtPath, encodeProofCar, DEFAULT_MAX_PROOF_BYTES } from './hamt/proof.js'
 export { HAMT_EMPTY_ROOT, DEFAULT_HAMT_BIT_WIDTH, DEFAULT_HAMT_BUCKET_SIZE, resolveHamtOptions } from './hamt/types.js'
 export type { BlockStore, HamtOptions, HamtConfig, HamtHashAlg } from './hamt/types.js'
+
+// TAU attachments: TGZ pieces as raw blocks under a HAMT keyed 1..m
+export { ATTACHMENT_PIECE_BYTES, ATTACHMENT_HAMT_OPTIONS, MAX_ATTACHMENT_PIECES, attachmentPieceKey, parseAttachmentPieceKey, parseAttachmentPieceValue, attachmentPieceCount } from './attachment.js'
