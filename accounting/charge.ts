@@ -53,6 +53,17 @@ export function billableCharge (billableBytes: number, pricing: Pricing): bigint
   return perBytes + pricing.perBlockNanoTau
 }
 
+/**
+ * Seeding credit for serving `bytes` (DESIGN.md §5.1 `seedingCredit.perMiB`): floor(bytes × perMiB /
+ * 2^20). Rounded down, unlike a charge, because it is the operator's money paid out: over many
+ * small syncs the operator never pays more than the policy's rate.
+ */
+export function seedingCreditFor (bytes: number, perMiBNanoTau: bigint): bigint {
+  checkBytes(bytes, 'bytes')
+  checkAmountNanoTau(perMiBNanoTau, 'perMiBNanoTau', { allowZero: true })
+  return BigInt(bytes) * perMiBNanoTau / BYTES_PER_MIB
+}
+
 /** Prices one block against the remaining free quota; returns its charge and the quota left after it. */
 export function priceBlock (blockBytes: number, pricing: Pricing, freeQuotaRemainingBytes: number): BlockCharge & { freeQuotaRemainingBytes: number } {
   checkBytes(blockBytes, 'blockBytes')

@@ -4,7 +4,7 @@
  */
 export * from './errors.js'
 export { MAX_AMOUNT_NANO_TAU, NANO_TAU_PER_TAU, parseAmountNanoTau, formatAmountNanoTau, checkAmountNanoTau, addAmounts } from './amounts.js'
-export { BYTES_PER_MIB, billableCharge, priceBlock, chargeBlocks, ChargeMeter } from './charge.js'
+export { BYTES_PER_MIB, billableCharge, priceBlock, chargeBlocks, ChargeMeter, seedingCreditFor } from './charge.js'
 export type { Pricing, BlockCharge, TransferCharge } from './charge.js'
 export { Ledger, DEFAULT_FREE_QUOTA_BYTES, DEFAULT_FREE_QUOTA_PERIOD_MS } from './ledger.js'
 export type { LedgerComponents, LedgerInit, AccountView } from './ledger.js'

@@ -122,6 +122,8 @@ function checkJournal (l: Loaded, v: string[], sums: Map<string, Sums>): void {
       if (record?.journalSeq !== seq) v.push(`settlement journal entry ${seq} has no settlement record pointing at it`)
     } else if (e.kind === 'seeding') {
       s.seeding += e.amountNanoTau
+      // a credit earned by serving a sync names that sync, which must have been settled
+      if (e.ref.length > 0 && l.outcomes.get(hex(e.ref))?.status !== 'settled') v.push(`seeding journal entry ${seq} names request ${hex(e.ref)} that was not settled`)
     } else {
       if (e.fromSeedingNanoTau > e.amountNanoTau) v.push(`charge ${seq} takes more from seeding credit than it charges`)
       s.charge += e.amountNanoTau

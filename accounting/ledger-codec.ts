@@ -80,7 +80,7 @@ export interface JournalEntry {
   amountNanoTau: bigint
   /** For a charge: the part paid from seeding credit; 0 otherwise. */
   fromSeedingNanoTau: bigint
-  /** txid of a settlement, request id of a charge, empty for seeding. */
+  /** txid of a settlement, request id of a charge or of the sync a seeding credit was earned in (empty for a direct credit). */
   ref: Uint8Array
   freeBytes: number
   billableBytes: number

@@ -45,6 +45,11 @@ export interface SettleArgs {
   billableBytes: number
   /** Writes committed in the same batch: the transfer log's pending record (its prefixes only). */
   extraBatchOps?: LedgerBatchOp[]
+  /**
+   * Seeding credit earned by the target that served the blocks, credited in the same batch as the
+   * charge (DESIGN.md §5.1, §10). Nothing is credited when the amount is 0 or the seeder is the payer.
+   */
+  seedingCredit?: { address: Uint8Array, amountNanoTau: bigint }
   nowMs?: number
 }
 
@@ -175,8 +180,31 @@ export async function planSettle (ctx: LedgerContext, args: SettleArgs, nowMs: n
   writes.put(accountKey(hold.payer), encodeRecord(after))
   writes.del(holdKey(requestId))
   writes.put(outcomeKey(requestId), encodeRecord(outcome))
+  await planSettleSeedingCredit(ctx, writes, { payer: hold.payer, requestId, credit: args.seedingCredit, nowMs })
   for (const op of args.extraBatchOps ?? []) writes.ops.push(op)
   return { writes, result: { ...outcome, requestId, balanceNanoTau: after.balanceNanoTau, seedingCreditNanoTau: after.seedingCreditNanoTau } }
+}
+
+/**
+ * Adds the seeder's credit to a settle batch: a `seeding` journal entry whose ref is the request id
+ * (so `check()` can tie it to the settled outcome) and the seeder's account. A seeder that is the
+ * payer earns nothing: paying oneself through the relay would turn the operator's credit into a
+ * loop that pays for the payer's own syncs.
+ */
+async function planSettleSeedingCredit (ctx: LedgerContext, writes: WriteSet, args: { payer: Uint8Array, requestId: Uint8Array, credit: SettleArgs['seedingCredit'], nowMs: number }): Promise<void> {
+  const credit = args.credit
+  if (credit === undefined) return
+  const address = checkAddress(credit.address, 'seedingCredit.address')
+  const amountNanoTau = checkAmountNanoTau(credit.amountNanoTau, 'seedingCredit.amountNanoTau', { allowZero: true })
+  if (amountNanoTau === 0n || bytesEqual(address, args.payer)) return
+  const before = await readAccount(ctx.reader, address) ?? newAccount(ctx, args.nowMs)
+  const seedingCreditNanoTau = addAmounts(before.seedingCreditNanoTau, amountNanoTau)
+  const seededNanoTau = addAmounts(before.seededNanoTau, amountNanoTau)
+  if (seedingCreditNanoTau === undefined || seededNanoTau === undefined) throw new AmountOverflowError(addressText(address), 'seedingCreditNanoTau')
+  writes.journal({
+    kind: 'seeding', address, amountNanoTau, fromSeedingNanoTau: 0n, ref: args.requestId, freeBytes: 0, billableBytes: 0, tsMs: args.nowMs
+  })
+  writes.put(accountKey(address), encodeRecord({ ...before, seedingCreditNanoTau, seededNanoTau }))
 }
 
 /** Plans releasing a hold without charge; releasing a released request again is a no-op. */

@@ -22,7 +22,7 @@ export interface StatementEntry {
   kind: JournalKind
   amountNanoTau: bigint
   fromSeedingNanoTau: bigint
-  /** txid of a settlement, request id of a charge, empty for seeding. */
+  /** txid of a settlement, request id of a charge or of the sync a seeding credit was earned in (empty for a direct credit). */
   ref: Uint8Array
   freeBytes: number
   billableBytes: number

@@ -8,6 +8,7 @@
  * through the admin API are not subtracted until the next start (the bound errs on the safe side).
  */
 import { decodePeerBinding } from '../protocol/peer-binding-codec.js'
+import { verifyPeerBinding } from '../protocol/peer-binding.js'
 import { PREFIX, prefixRange } from '../accounting/ledger-keys.js'
 import { DEFAULT_MAX_STORED_BINDINGS } from './node-defaults.js'
 import type { LedgerDatabase } from '../accounting/ledger-state.js'
@@ -60,6 +61,18 @@ export class PeerBindingStore {
   async get (peer: Uint8Array): Promise<PeerBinding | undefined> {
     const bytes = await this.components.db.get(bindingKey(peer))
     return bytes === undefined ? undefined : decodePeerBinding(bytes)
+  }
+
+  /** The TAU address `peer` is bound to now: its stored binding, verified and unexpired; else undefined. */
+  async boundAddress (peer: Uint8Array, nowMs: number): Promise<Uint8Array | undefined> {
+    const binding = await this.get(peer)
+    if (binding === undefined) return undefined
+    try {
+      await verifyPeerBinding(binding, { nowMs })
+    } catch {
+      return undefined
+    }
+    return binding.tau
   }
 
   /** Verifies and stores `binding` (replacing the peer's previous one); false when a new peer would exceed the bound. */

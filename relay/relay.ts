@@ -227,6 +227,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
           transferLog: this.transferLog,
           policyStore: store,
           db: this.db,
+          seederAddress: async (peer, nowMs) => bindings.boundAddress(peer, nowMs),
           metrics: this.metrics,
           logger: componentLogger(this.logger, 'relay-sync'),
           now: this.now

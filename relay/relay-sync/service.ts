@@ -5,7 +5,7 @@
  * (settle.ts) and send the result. Every rejection is one result frame, one metric and one log
  * line, and changes nothing in the ledger. Every wait has a time limit; stop() aborts running syncs.
  */
-import { ChargeMeter } from '../../accounting/charge.js'
+import { ChargeMeter, seedingCreditFor } from '../../accounting/charge.js'
 import { RELAY_SYNC_PROTOCOL } from '../../protocol/constants.js'
 import { logRejection } from '../logger.js'
 import { admitRequest, hex } from './admission.js'
@@ -190,7 +190,8 @@ export class RelaySyncService implements Startable {
         bytes: outcome.bytes,
         charge: meter.totals(),
         startMs,
-        endMs: this.now()
+        endMs: this.now(),
+        seedingCredit: await this.seedingCredit(request.peer, outcome, policy.doc.seedingCredit.perMiB)
       })
     } catch (err: unknown) {
       // a failed settle charged nothing (one batch); a failed commit is finished by the log's restart sweep
@@ -205,6 +206,23 @@ export class RelaySyncService implements Startable {
     this.components.eventLogger?.info({ requestId: admitted.idHex, status: result.status, blocks: result.blocks, bytes: result.bytes, charge: result.charge.toString() }, 'sync ended')
     if (outcome.status === 'requester_gone') io.abort(new Error('requester gone'))
     else await io.sendResult(result)
+  }
+
+  /**
+   * What the target earns for the verified bytes it served (DESIGN.md §5.1): nothing when it sent a
+   * bad block (`target_misbehaved`), has no valid binding, or the pinned policy pays nothing. A
+   * failed lookup costs the seeder its credit, never the sync.
+   */
+  private async seedingCredit (peer: Uint8Array, outcome: ForwardOutcome, perMiB: bigint): Promise<{ address: Uint8Array, amountNanoTau: bigint } | undefined> {
+    const lookup = this.components.seederAddress
+    if (lookup === undefined || perMiB === 0n || outcome.bytes === 0 || outcome.status === 'target_misbehaved') return undefined
+    try {
+      const address = await lookup(peer, this.now())
+      return address === undefined ? undefined : { address, amountNanoTau: seedingCreditFor(outcome.bytes, perMiB) }
+    } catch (err: unknown) {
+      this.log('seeder lookup failed - %e', err)
+      return undefined
+    }
   }
 
   private requireGraphsync (): GraphsyncRequester {

@@ -4,7 +4,8 @@
  * (`TransferLog.settle`), and the result carries the receipt once the group commit is fsynced —
  * also when the charge is 0 (free quota), since quota was used. A sync that forwarded nothing is
  * not a transfer: its hold is released and nothing is logged ("charged iff logged" holds with
- * nothing charged and nothing logged).
+ * nothing charged and nothing logged). The target's seeding credit, when one is due, is credited in
+ * the same batch as the charge, so a credit exists if and only if its transfer is logged.
  */
 import type { Hold, RequestOutcome, SettleArgs } from '../../accounting/ledger-holds.js'
 import type { LogReceipt } from '../../accounting/transfer-log.js'
@@ -36,6 +37,8 @@ export interface FinishedSync {
   charge: TransferCharge
   startMs: number
   endMs: number
+  /** The seeder's earnings for this sync (0 when none is due). */
+  seedingCredit?: { address: Uint8Array, amountNanoTau: bigint }
 }
 
 /** Releases or settles the hold of a finished sync and returns the result to send. */
@@ -64,6 +67,7 @@ export async function finishSync (ledger: SettleLedger, log: SettleLog, sync: Fi
     chargeNanoTau: sync.charge.chargeNanoTau,
     freeBytesUsed: sync.charge.freeBytes,
     billableBytes: sync.charge.billableBytes,
+    seedingCredit: sync.seedingCredit,
     nowMs: sync.endMs
   }, record)
   return {

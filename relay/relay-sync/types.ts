@@ -20,6 +20,11 @@ export interface RelaySyncDeps {
   transferLog: SettleLog
   /** Current and honoured policies (a started `PolicyStore`). */
   policyStore: AdmissionPolicies
+  /**
+   * The TAU address a target peer earns seeding credit to (its valid binding), or undefined. Without
+   * it no seeding credit is paid.
+   */
+  seederAddress?: (peer: Uint8Array, nowMs: number) => Promise<Uint8Array | undefined>
   /** The ledger's database, so replays are refused in §4.1's order; without it, at the hold. */
   db?: Pick<LedgerDatabase, 'get'>
   /** The graphsync service to request targets with; default: the node's `graphsync` service. */

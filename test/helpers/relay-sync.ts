@@ -60,6 +60,10 @@ export interface HarnessOptions {
   relaySyncInit?: RelaySyncInit
   /** Run a circuit relay v2 server too (for reservations of NATed targets). */
   circuitRelay?: boolean
+  /** The TAU address each target peer earns seeding credit to (relay-sync's `seederAddress`). */
+  seederAddress?: (peer: Uint8Array, nowMs: number) => Promise<Uint8Array | undefined>
+  /** Policy `seedingCredit.perMiB`. @default the policy default */
+  seedingCreditPerMiB?: bigint
 }
 
 /** A relay with its accounts, and a requester. */
@@ -81,14 +85,18 @@ export async function startRelayHarness (options: HarnessOptions = {}): Promise<
   await policyStore.start()
   const issuedAtMs = Date.now() - 60_000
   const doc = signPolicyDocument(createPolicyDocument({
-    relay: { tau: RELAY.address }, issuedAtMs, pricing: options.pricing, limits: options.limits
+    relay: { tau: RELAY.address },
+    issuedAtMs,
+    pricing: options.pricing,
+    limits: options.limits,
+    ...(options.seedingCreditPerMiB === undefined ? {} : { seedingCredit: { perMiB: options.seedingCreditPerMiB } })
   }), RELAY.privateKey)
   const stored = await policyStore.publish(encodePolicyDocument(doc))
   if ((options.balanceNanoTau ?? 10_000_000_000n) > 0n) await accounts.ledger.creditSettlement(settlement(PAYER, options.balanceNanoTau ?? 10_000_000_000n))
   const tracer = new RecordingTracer()
   const services: Record<string, unknown> = {
     graphsync: graphsync(),
-    relaySync: relaySync({ ledger: accounts.ledger, transferLog: accounts.log, policyStore, db: accounts.db, metrics: tracer }, options.relaySyncInit)
+    relaySync: relaySync({ ledger: accounts.ledger, transferLog: accounts.log, policyStore, db: accounts.db, metrics: tracer, seederAddress: options.seederAddress }, options.relaySyncInit)
   }
   if (options.circuitRelay === true) services.circuitRelay = circuitRelayServer()
   const relay = await createTestNode({ transport: 'tcp', services: services as never }) as unknown as RelayHarness['relay']
