@@ -9,7 +9,7 @@
  */
 
 /** How a sync ended. `rejected` means before any block; its reason is a RejectionReason. */
-export type SyncOutcome = 'completed' | 'limit' | 'not_found' | 'target_failed' | 'target_misbehaved' | 'requester_gone' | 'rejected'
+export type SyncOutcome = 'completed' | 'limit' | 'not_found' | 'target_failed' | 'target_misbehaved' | 'requester_gone' | 'rejected' | 'reservation'
 
 /** Why a sync was rejected before any block. */
 export type RejectionReason =
@@ -37,7 +37,8 @@ export const SYNC_OUTCOME_TABLE: ReadonlyArray<StatusEntry<SyncOutcome>> = Objec
   { name: 'target_failed', code: 3, metricLabel: 'target_failed', description: 'the target disconnected, timed out or failed' },
   { name: 'target_misbehaved', code: 4, metricLabel: 'target_misbehaved', description: 'the target sent a block the walk did not need or that does not hash to its CID' },
   { name: 'requester_gone', code: 5, metricLabel: 'requester_gone', description: 'the requester disconnected mid-sync; it pays for what was forwarded' },
-  { name: 'rejected', code: 6, metricLabel: 'rejected', description: 'refused before any block; see the reason' }
+  { name: 'rejected', code: 6, metricLabel: 'rejected', description: 'refused before any block; see the reason' },
+  { name: 'reservation', code: 7, metricLabel: 'reservation', description: 'a circuit reservation fee: a logged charge with no blocks (never the status of a sync)' }
 ])
 
 /** Every rejection reason, in code order. */

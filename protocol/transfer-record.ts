@@ -29,8 +29,8 @@ export interface TransferRecord {
   peer: Uint8Array
   /** The root synced (as resolved), or null when none was resolved. */
   root: CID | null
-  /** CID of the selector node (see `selectorCid`). */
-  selector: CID
+  /** CID of the selector node (see `selectorCid`); null only for a `reservation` fee record. */
+  selector: CID | null
   blocks: number
   bytes: number
   /** Bytes paid by the free quota; ≤ bytes. */
@@ -54,7 +54,7 @@ const commonShape = {
   payer: addressSchema,
   peer: peerIdSchema,
   root: cidSchema.nullable(),
-  selector: cidSchema,
+  selector: cidSchema.nullable(),
   blocks: countSchema,
   bytes: countSchema,
   freeBytes: countSchema,
@@ -74,6 +74,9 @@ function checkRelations (record: TransferRecord, prefix: string): TransferRecord
   const at = (field: string): string => (prefix === '' ? field : `${prefix}.${field}`)
   if (record.freeBytes > record.bytes) throw new MalformedMessageError(at('freeBytes'), 'more free bytes than bytes')
   if (record.endMs < record.startMs) throw new MalformedMessageError(at('endMs'), 'ends before it starts')
+  // a reservation fee moves no blocks and names no selector; every sync names its selector
+  if ((record.status === 'reservation') !== (record.selector === null)) throw new MalformedMessageError(at('selector'), 'selector is null exactly for a reservation record')
+  if (record.status === 'reservation' && (record.blocks !== 0 || record.bytes !== 0 || record.root !== null)) throw new MalformedMessageError(at('blocks'), 'a reservation record moves no blocks')
   return record
 }
 

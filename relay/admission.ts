@@ -28,7 +28,9 @@ import type { CircuitTracer } from './metrics.js'
 export interface AdmissionNode {
   getConnections: (peer?: PeerId) => Connection[]
   /** The circuit relay server's reservations (a PeerMap keyed by the reserving peer). */
-  reservations: () => Iterable<[PeerId, { addr: Multiaddr }]> & { has: (peer: PeerId) => boolean, size: number }
+  reservations: () => { has: (peer: PeerId) => boolean, size: number }
+  /** Raises the connection limit so `maxReservations` reservations fit (never lowers it). */
+  ensureConnectionCapacity?: (maxReservations: number) => void
 }
 
 /** Charges a reservation fee (relay/reservation-fee.ts); throws ExceedsBalanceError when the payer cannot pay. */
@@ -72,6 +74,13 @@ export class RelayAdmission {
   private node: AdmissionNode | undefined
   /** Admitted reservations not yet in the server's store, by peer id text. */
   private readonly pending = new Map<string, { peer: PeerId, ip: string, sinceMs: number }>()
+  /**
+   * Admitted peers by IP, so the per-IP cap costs O(peers of that IP), not O(all reservations)
+   * (10,000 reservations made a scan per RESERVE dominate admission). Entries whose reservation is
+   * gone (released, expired) are dropped when their IP is next counted or their peer disconnects.
+   */
+  private readonly byIp = new Map<string, Map<string, PeerId>>()
+  private readonly ipOf = new Map<string, string>()
 
   constructor (components: AdmissionComponents, init: AdmissionInit = {}) {
     this.components = components
@@ -84,9 +93,11 @@ export class RelayAdmission {
     this.node = node
   }
 
-  /** Forgets a pending admission (the peer disconnected). */
+  /** Forgets a peer's admission (it disconnected, so its reservation is gone). */
   forget (peer: PeerId): void {
-    this.pending.delete(peer.toString())
+    const key = peer.toString()
+    this.pending.delete(key)
+    this.unindex(key)
   }
 
   /** The gater methods libp2p calls. */
@@ -128,9 +139,11 @@ export class RelayAdmission {
     if (circuit.maxReservationsPerPeer < 1) throw new ReservationRefusedError('too_many_per_peer')
     const ip = multiaddrIp(directConnection(node, peer)?.remoteAddr)
     if (!refresh) {
-      const others = [...this.pending.keys()].filter((k) => k !== key).length
+      const others = this.pending.size - (this.pending.has(key) ? 1 : 0)
       if (reservations.size + others >= circuit.maxReservations) throw new ReservationRefusedError('too_many_reservations')
       if (this.countIp(reservations, ip, key) >= circuit.maxReservationsPerIp) throw new ReservationRefusedError('too_many_per_ip')
+      // a policy that raised the cap since start needs the connections to hold it (no restart)
+      node.ensureConnectionCapacity?.(circuit.maxReservations)
     }
     const fee = circuit.reservationFee
     if (circuit.requireBinding || fee > 0n) {
@@ -143,7 +156,10 @@ export class RelayAdmission {
       }
       if (fee > 0n) await this.charge(binding, fee, nowMs)
     }
-    if (!refresh) this.pending.set(key, { peer, ip, sinceMs: nowMs })
+    if (!refresh) {
+      this.pending.set(key, { peer, ip, sinceMs: nowMs })
+      this.index(key, peer, ip)
+    }
   }
 
   private async charge (binding: PeerBinding, feeNanoTau: bigint, nowMs: number): Promise<void> {
@@ -158,15 +174,39 @@ export class RelayAdmission {
     }
   }
 
-  private countIp (reservations: Iterable<[PeerId, { addr: Multiaddr }]>, ip: string, except: string): number {
+  /** Reservations and pending admissions of `ip`, other than `except`'s; prunes the gone ones. */
+  private countIp (reservations: { has: (peer: PeerId) => boolean }, ip: string, except: string): number {
+    const peers = this.byIp.get(ip)
+    if (peers === undefined) return 0
     let count = 0
-    for (const [peer, reservation] of reservations) {
-      if (peer.toString() !== except && multiaddrIp(reservation.addr) === ip) count++
-    }
-    for (const [peer, entry] of this.pending) {
-      if (peer !== except && entry.ip === ip) count++
+    for (const [key, peer] of peers) {
+      if (reservations.has(peer) || this.pending.has(key)) {
+        if (key !== except) count++
+      } else {
+        this.unindex(key)
+      }
     }
     return count
+  }
+
+  private index (key: string, peer: PeerId, ip: string): void {
+    this.unindex(key)
+    let peers = this.byIp.get(ip)
+    if (peers === undefined) {
+      peers = new Map()
+      this.byIp.set(ip, peers)
+    }
+    peers.set(key, peer)
+    this.ipOf.set(key, ip)
+  }
+
+  private unindex (key: string): void {
+    const ip = this.ipOf.get(key)
+    if (ip === undefined) return
+    this.ipOf.delete(key)
+    const peers = this.byIp.get(ip)
+    peers?.delete(key)
+    if (peers?.size === 0) this.byIp.delete(ip)
   }
 
   private prunePending (reservations: { has: (peer: PeerId) => boolean }, nowMs: number): void {

@@ -21,11 +21,14 @@ export const UNLIMITED_CIRCUIT_DATA_BYTES = 2n ** 63n - 1n
 /** Largest `Limit.duration` for "no duration limit": 2^32 − 1 (uint32 on the wire), ~49.7 days in ms. */
 export const UNLIMITED_CIRCUIT_DURATION_MS = 2 ** 32 - 1
 
-/** The reservation store init of the circuit relay server for `circuit`. */
-export function reservationStoreInit (circuit: PolicyCircuit): ServerReservationStoreInit {
+/**
+ * The reservation store init of the circuit relay server for `circuit`. With `ceiling`, the store's
+ * own cap is that ceiling (admission enforces the policy's cap); without, the policy's.
+ */
+export function reservationStoreInit (circuit: PolicyCircuit, ceiling?: number): ServerReservationStoreInit {
   const unlimited = circuit.dataLimitBytes === 0 && circuit.durationLimitMs === 0
   return {
-    maxReservations: circuit.maxReservations,
+    maxReservations: ceiling === undefined ? circuit.maxReservations : Math.max(ceiling, circuit.maxReservations),
     reservationTtl: circuit.reservationTtlMs,
     applyDefaultLimit: !unlimited,
     defaultDataLimit: circuit.dataLimitBytes === 0 ? UNLIMITED_CIRCUIT_DATA_BYTES : BigInt(circuit.dataLimitBytes),

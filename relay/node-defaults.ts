@@ -36,6 +36,13 @@ export const DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS = 10
  */
 export const DEFAULT_CONNECTION_HEADROOM = 64
 
+/**
+ * The circuit relay server's own reservation cap when admission enforces the policy's: a memory
+ * ceiling (~100,000 × the ≤ 64 KiB a held reservation costs is a few GiB), far above any policy
+ * this relay is sized for, so raising `circuit.maxReservations` in a new policy needs no restart.
+ */
+export const MAX_RESERVATIONS_CEILING = 100_000
+
 /** Streams of `/tau/identity/1.0.0` per connection: one binding at a time, one more while it closes. */
 export const IDENTITY_MAX_INBOUND_STREAMS = 2
 /** The relay never opens identity streams itself; one lets the toolkit reuse the service as a client. */

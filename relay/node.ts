@@ -21,7 +21,7 @@ import { reservationStoreInit } from './circuit-limits.js'
 import { graphsync } from './graphsync/index.js'
 import { isolatedPrometheusMetrics } from './libp2p-metrics.js'
 import {
-  DEFAULT_CONNECTION_HEADROOM, DEFAULT_INBOUND_CONNECTION_THRESHOLD, DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS,
+  DEFAULT_CONNECTION_HEADROOM, MAX_RESERVATIONS_CEILING, DEFAULT_INBOUND_CONNECTION_THRESHOLD, DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS,
   DEFAULT_MAX_STREAM_WINDOW_BYTES, DEFAULT_PING_INTERVAL_MS, DEFAULT_STREAM_READ_BUFFER_BYTES
 } from './node-defaults.js'
 import { DEFAULT_MAX_CONNECTIONS } from './config-defaults.js'
@@ -90,6 +90,12 @@ export interface RelayNodeInit<S extends ServiceMap = Record<never, never>> {
   start?: boolean
 }
 
+/** libp2p's connection manager methods for its limit (internal API, stable across libp2p 2–3). */
+interface ConnectionLimits {
+  getMaxConnections: () => number
+  setMaxConnections: (max: number) => void
+}
+
 /** The connection limit for a policy: the configured one, raised so every reservation fits. */
 export function effectiveMaxConnections (configured: number, policy: PolicyDocument): number {
   return Math.max(configured, policy.circuit.maxReservations + DEFAULT_CONNECTION_HEADROOM)
@@ -104,7 +110,9 @@ export async function createRelayNode<S extends ServiceMap = Record<never, never
     ...init.services,
     identify: identify(),
     ping: ping(),
-    circuitRelay: circuitRelayServer({ reservations: reservationStoreInit(init.policy.circuit) }),
+    // with admission, the policy's caps are enforced there, live: the store only keeps a ceiling,
+    // so a newly published policy that raises maxReservations applies without a restart
+    circuitRelay: circuitRelayServer({ reservations: reservationStoreInit(init.policy.circuit, admission === undefined ? undefined : MAX_RESERVATIONS_CEILING) }),
     graphsync: graphsync({}),
     reservations: reservationReleaser({ onRelease: (peer) => { admission?.forget(peer) } }),
     circuits: circuitTracker({ tracer: components.tracer })
@@ -133,9 +141,14 @@ export async function createRelayNode<S extends ServiceMap = Record<never, never
     metrics: prometheusMetrics({ registry: components.registry, preserveExistingMetrics: true }),
     services
   })
+  const connectionManager = (node as unknown as { components: { connectionManager: ConnectionLimits } }).components.connectionManager
   admission?.attach({
     getConnections: (peer) => node.getConnections(peer),
-    reservations: () => node.services.circuitRelay.reservations
+    reservations: () => node.services.circuitRelay.reservations,
+    ensureConnectionCapacity: (maxReservations) => {
+      const needed = maxReservations + DEFAULT_CONNECTION_HEADROOM
+      if (connectionManager.getMaxConnections() < needed) connectionManager.setMaxConnections(needed)
+    }
   })
   if (init.start !== false) await node.start()
   return node

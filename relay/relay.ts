@@ -18,6 +18,7 @@ import { Ledger } from '../accounting/ledger.js'
 import { PolicyStore, bindingSource } from '../accounting/policy-store.js'
 import { TransferLog } from '../accounting/transfer-log.js'
 import { RelayAdmission } from './admission.js'
+import { ReservationFeeCharger } from './reservation-fee.js'
 import { packageVersion } from './build-info.js'
 import { isLevelLockedError, ensureDataDir } from './data-dir.js'
 import { LedgerLockedError } from './errors.js'
@@ -207,6 +208,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
     const admission = new RelayAdmission({
       policy: async () => (await store.current()).doc,
       binding: async (peer) => bindings.get(peer),
+      charger: new ReservationFeeCharger({ ledger: this.ledger, transferLog: this.transferLog }),
       tracer: this.metrics,
       logger: componentLogger(this.logger, 'admission'),
       now: this.now

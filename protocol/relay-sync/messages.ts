@@ -171,6 +171,8 @@ export function syncResultToNode (result: SyncResult): Record<string, unknown> {
 }
 
 function checkResult (result: SyncResult, at: (field: string) => string): SyncResult {
+  // `reservation` is a transfer-log outcome of circuit fees; no sync ends with it
+  if (result.status === 'reservation') throw new MalformedMessageError(at('status'), 'a sync result cannot be a reservation')
   if ((result.status === 'rejected') !== (result.reason !== undefined)) {
     throw new MalformedMessageError(at('reason'), 'reason must be present exactly when status is rejected')
   }

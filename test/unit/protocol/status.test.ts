@@ -12,7 +12,7 @@ import {
 } from '../../../protocol/status.js'
 import type { RejectionReason, SyncOutcome } from '../../../protocol/status.js'
 
-const OUTCOMES: SyncOutcome[] = ['completed', 'limit', 'not_found', 'target_failed', 'target_misbehaved', 'requester_gone', 'rejected']
+const OUTCOMES: SyncOutcome[] = ['completed', 'limit', 'not_found', 'target_failed', 'target_misbehaved', 'requester_gone', 'rejected', 'reservation']
 const REASONS: RejectionReason[] = [
   'malformed', 'too_large', 'bad_signature', 'expired', 'replayed', 'unknown_policy', 'selector_invalid',
   'selector_too_deep', 'busy', 'insufficient_funds', 'target_unreachable', 'unsupported', 'internal_error'
