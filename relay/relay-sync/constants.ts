@@ -29,3 +29,12 @@ export const DEFAULT_MAX_INBOUND_SYNC_STREAMS = 32
 
 /** Outbound relay-sync streams per connection (a requester opens one per sync). */
 export const DEFAULT_MAX_OUTBOUND_SYNC_STREAMS = 32
+
+/**
+ * Most concurrent syncs towards one target, whatever the policy says: every sync is one graphsync
+ * request stream into the target and one response stream back, and both sides accept 32 inbound
+ * graphsync streams per connection (our DEFAULT_MAX_INBOUND_STREAMS, the libp2p registrar default
+ * go peers run with). Streams linger briefly after a response, so 24 leaves room for them; beyond
+ * this a sync is refused `busy` instead of failing mid-way as `target_failed`.
+ */
+export const MAX_SYNCS_PER_TARGET = 24

@@ -11,7 +11,8 @@ import { logRejection } from '../logger.js'
 import { admitRequest, hex } from './admission.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FUTURE_STATE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_SYNC_STREAMS, DEFAULT_MAX_OUTBOUND_SYNC_STREAMS,
-  DEFAULT_REQUEST_READ_TIMEOUT_MS, DEFAULT_REQUESTER_SEND_TIMEOUT_MS, DEFAULT_RESULT_SEND_TIMEOUT_MS, DEFAULT_SYNC_TIMEOUT_MS
+  DEFAULT_REQUEST_READ_TIMEOUT_MS, DEFAULT_REQUESTER_SEND_TIMEOUT_MS, DEFAULT_RESULT_SEND_TIMEOUT_MS, DEFAULT_SYNC_TIMEOUT_MS,
+  MAX_SYNCS_PER_TARGET
 } from './constants.js'
 import { forwardBlocks, outcomeOfError } from './forward.js'
 import { RequesterStream } from './requester-stream.js'
@@ -112,7 +113,7 @@ export class RelaySyncService implements Startable {
       admitted = await admitRequest(bytes, { nowMs: startMs, policies: this.components.policyStore, inFlight: this.inFlight, db: this.components.db })
       const limits = admitted.current.doc.limits
       release = this.slots.acquire(hex(admitted.request.payer), admitted.target.toString(), {
-        global: limits.maxConcurrentSyncs, perPayer: limits.maxConcurrentSyncsPerPayer, perTarget: limits.maxConcurrentSyncsPerTarget
+        global: limits.maxConcurrentSyncs, perPayer: limits.maxConcurrentSyncsPerPayer, perTarget: Math.min(limits.maxConcurrentSyncsPerTarget, MAX_SYNCS_PER_TARGET)
       })
       this.inFlight.add(admitted.idHex)
       hold = await this.components.ledger.openHold({

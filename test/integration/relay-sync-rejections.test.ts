@@ -9,6 +9,7 @@ import { createPolicyDocument, encodePolicyDocument, signPolicyDocument } from '
 import { readPolicy } from '../../relay/client/policy-client.js'
 import { RelaySyncClient } from '../../relay/client/relay-sync-client.js'
 import { startTargetPeer } from '../../relay/peer/target-peer.js'
+import { MAX_SYNCS_PER_TARGET } from '../../relay/relay-sync/constants.js'
 import { TestStore, buildIndexDag, waitFor } from '../helpers/graphsync.js'
 import { dumpKeySpace, testKey } from '../helpers/ledger.js'
 import { PAYER, buildAttachment, drain, startRelayHarness } from '../helpers/relay-sync.js'
@@ -122,5 +123,32 @@ describe('relay sync concurrency', () => {
     }
     await expectRejected(h, 'busy', async () => drain(h.client.sync(options)))
     assert.equal((await slow).result.status, 'completed')
+  })
+
+  it('caps syncs towards one target at MAX_SYNCS_PER_TARGET whatever the policy allows: the rest are busy, none fails', async (t) => {
+    const h = await startRelayHarness({ limits: { maxConcurrentSyncs: 100, maxConcurrentSyncsPerPayer: 100, maxConcurrentSyncsPerTarget: 100 } })
+    const store = new TestStore()
+    store.delayMs = 100
+    const { root } = buildIndexDag(store, 20, 1024)
+    const target = await startTargetPeer({ blockStore: store })
+    t.after(async () => {
+      await target.stop()
+      await h.stop()
+    })
+    await target.node.dial(h.relay.getMultiaddrs()[0])
+    const options: RelaySyncOptions = {
+      relay: h.relay.getMultiaddrs()[0], peer: target.peerId, root, maxBlocks: 100, maxBytes: 1 << 20, maxCharge: 1_000_000n, policyCid: h.policy.cid
+    }
+    const extra = 6
+    const outcomes = await Promise.all(Array.from({ length: MAX_SYNCS_PER_TARGET + extra }, async () => {
+      try {
+        return (await drain(h.client.sync(options))).result.status
+      } catch (err: unknown) {
+        return (err as { reason?: string }).reason ?? String(err)
+      }
+    }))
+    const count = (status: string): number => outcomes.filter((o) => o === status).length
+    assert.equal(count('completed'), MAX_SYNCS_PER_TARGET, JSON.stringify(outcomes))
+    assert.equal(count('busy'), extra, JSON.stringify(outcomes))
   })
 })
