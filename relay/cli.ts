@@ -4,6 +4,7 @@
  * every error ends here as one line on stderr and an exit code (cli/io.ts `EXIT`).
  */
 import { accountsCommand, ACCOUNTS_USAGE } from './cli/accounts.js'
+import { attachmentCommand, ATTACHMENT_USAGE } from './cli/attachment.js'
 import { initCommand, INIT_USAGE } from './cli/init.js'
 import { EXIT, exitCodeFor } from './cli/io.js'
 import { fetchCommand, FETCH_USAGE } from './cli/fetch.js'
@@ -24,6 +25,7 @@ commands:
   ${LOG_USAGE.split('\n').join('\n  ')}
   ${PEER_USAGE.split('\n').join('\n  ')}
   ${FETCH_USAGE.split('\n').join('\n  ')}
+  ${ATTACHMENT_USAGE.split('\n').join('\n  ')}
   help      print this text
 
 exit codes: 0 ok, 1 failure, 2 usage, 3 unavailable (ledger locked by a running relay, relay unreachable)`
@@ -36,7 +38,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   log: logCommand,
   start: startCommand,
   peer: peerCommand,
-  fetch: fetchCommand
+  fetch: fetchCommand,
+  attachment: attachmentCommand
 }
 
 /** Runs one CLI invocation and resolves to its exit code. */

@@ -38,3 +38,15 @@ export { futureStateService, FutureStateService } from './future-state/server.js
 export { requestFutureState } from './future-state/client.js'
 export { fetchRelayPolicy, policyService } from './services/policy-service.js'
 export { identityService } from './services/identity-service.js'
+
+// TAU attachments: TGZ → 256 KiB raw pieces under a HAMT keyed 1..m, streamed both ways
+export { publishAttachment, ATTACHMENT_TAR_MTIME } from './attachments/publish.js'
+export type { PublishAttachmentOptions, PublishedAttachment } from './attachments/publish.js'
+export { unpackAttachment, DEFAULT_MAX_DECOMPRESSION_RATIO } from './attachments/unpack.js'
+export type { UnpackAttachmentOptions, UnpackedAttachment } from './attachments/unpack.js'
+export { readAttachmentIndex, attachmentPieces, readPieces, DEFAULT_MAX_ATTACHMENT_INDEX_PIECES } from './attachments/piece-index.js'
+export { verifyPiece, pieceCid } from './attachments/pieces.js'
+export { attachmentFromCar, IndexedCarStore, IndexedCarStores } from './attachments/car-index-store.js'
+export { openCarFiles } from './peer/car-store.js'
+export { watchStateRootFile, InvalidStateRootFileError } from './peer/state-root-file.js'
+export { InvalidAttachmentIndexError, InvalidAttachmentPieceError, UnsafeAttachmentEntryError, AttachmentArchiveError, AttachmentInputError } from './attachments/errors.js'

@@ -27,6 +27,7 @@ import { httpServerInit } from './http/init-from-config.js'
 import { createInitialPolicy, writePolicyFile } from './initial-policy.js'
 import { componentLogger, createLogger } from './logger.js'
 import { createRelayMetrics } from './metrics.js'
+import { startOpsMetrics } from './ops-metrics.js'
 import { createRelayNode } from './node.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './node-defaults.js'
 import { PeerBindingStore } from './peer-bindings.js'
@@ -42,6 +43,7 @@ import type { HttpAddress, HttpServer } from './http/server.js'
 import type { ReadinessReport } from './http/sources.js'
 import type { Logger } from './logger.js'
 import type { RelayMetrics } from './metrics.js'
+import type { OpsMetrics } from './ops-metrics.js'
 import type { RelayLibp2p, RelayNodeInit } from './node.js'
 
 /** What a relay is started with besides its configuration. */
@@ -83,6 +85,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
 
   private logRunning = false
   private stopping: Promise<void> | undefined
+  private opsMetrics: OpsMetrics | undefined
 
   constructor (config: RelayConfig, options: RelayOptions<S> = {}) {
     this.config = config
@@ -180,6 +183,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
     await transferLog.start()
     this.parts.transferLog = transferLog
     this.logRunning = true
+    this.opsMetrics = startOpsMetrics({ registry: this.registry, dataDir: dataDir.paths.dir, db, ledger, reservationLimit: async () => (await policyStore.current()).doc.circuit.maxReservations, logger: componentLogger(this.logger, 'ops-metrics') })
 
     await this.startNode(policy.doc)
     await this.startHttp()
@@ -280,6 +284,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
     })().catch((err: unknown) => { this.logger.error({ err }, 'network shutdown failed') })
     const finished = await withTimeout(network, boundMs)
     if (!finished) this.logger.warn({ boundMs }, 'network shutdown took too long; closing the stores anyway')
+    await this.opsMetrics?.stop()
     // the log and the database are local: always finish them, so no acknowledged charge is lost
     this.logRunning = false
     await transferLog?.stop()

@@ -6,6 +6,7 @@
  * slow reader stalls the traversals feeding it instead of growing a buffer.
  */
 import { GraphsyncStreamError } from './errors.js'
+import type { TokenBucket } from './token-bucket.js'
 import type { AbortOptions, Logger, Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -18,6 +19,8 @@ export interface MessageQueueOptions {
   sendTimeoutMs: number
   /** How long an emptied queue keeps its stream open for the next message. */
   lingerMs: number
+  /** Paces every frame before it is sent (the responder's upload limit). */
+  rateLimit?: TokenBucket
   log: Logger
 }
 
@@ -100,6 +103,7 @@ export class PeerMessageQueue {
         while (this.frames.length > 0) {
           if (this.closed) throw new GraphsyncStreamError('disconnected')
           const frame = this.frames[0]
+          if (this.options.rateLimit !== undefined) await this.paced(frame.byteLength)
           const stream = this.stream ?? await this.open()
           stream.send(frame)
           this.frames.shift()
@@ -126,6 +130,12 @@ export class PeerMessageQueue {
       // a frame queued while the stream was closing starts a new stream
       if (this.frames.length > 0 && !this.closed) void this.run()
     }
+  }
+
+  /** Waits for the upload limit's tokens for `size` bytes; the queue may close meanwhile. */
+  private async paced (size: number): Promise<void> {
+    await this.options.rateLimit?.take(size)
+    if (this.closed) throw new GraphsyncStreamError('disconnected')
   }
 
   /** Waits for the stream's write buffer to empty, then lets waiting producers in. */

@@ -15,6 +15,7 @@ import type { GraphsyncRequest, GraphsyncStatusCode } from '../../protocol/graph
 import type { ResponderPeerState, ResponseAction, ResponseEvent } from '../../protocol/graphsync/response-state.js'
 import type { Selector } from '../../protocol/selector/types.js'
 import type { OpenStream } from './message-queue.js'
+import type { TokenBucket } from './token-bucket.js'
 import type { GraphsyncBlockStore, GraphsyncResponderStats } from './types.js'
 import type { Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -32,6 +33,8 @@ export interface ResponderConfig {
   maxNodesVisited: number
   sendTimeoutMs: number
   lingerMs: number
+  /** The upload limit shared by every peer's queue, if any. */
+  rateLimit?: TokenBucket
   log: Logger
 }
 
@@ -113,10 +116,10 @@ export class GraphsyncResponder {
   private peerResponder (peer: string, openStream: OpenStream): PeerResponder {
     let responder = this.peers.get(peer)
     if (responder === undefined) {
-      const { maxInProgress, maxQueued, maxBufferedBytes, sendTimeoutMs, lingerMs, log } = this.config
+      const { maxInProgress, maxQueued, maxBufferedBytes, sendTimeoutMs, lingerMs, rateLimit, log } = this.config
       responder = {
         state: initialResponderPeerState({ maxInProgress, maxQueued }),
-        queue: new PeerMessageQueue(openStream, { maxBufferedBytes, sendTimeoutMs, lingerMs, log }),
+        queue: new PeerMessageQueue(openStream, { maxBufferedBytes, sendTimeoutMs, lingerMs, rateLimit, log }),
         tasks: new Map(),
         dedupGroups: new Map(),
         blocksSent: 0

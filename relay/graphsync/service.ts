@@ -19,6 +19,7 @@ import { GraphsyncStoppedError, GraphsyncStreamError } from './errors.js'
 import { FrameReader } from './frame-reader.js'
 import { GraphsyncRequester } from './requester.js'
 import { GraphsyncResponder } from './responder.js'
+import { TokenBucket } from './token-bucket.js'
 import { decodeFrame } from './wire.js'
 import type {
   GraphsyncComponents, GraphsyncInit, GraphsyncRequestOptions, GraphsyncRequestRun, GraphsyncResponderStats
@@ -64,6 +65,7 @@ export class GraphsyncService implements Startable {
       maxNodesVisited: init.maxNodesVisited ?? DEFAULT_MAX_NODES_VISITED,
       sendTimeoutMs: this.sendTimeoutMs,
       lingerMs: init.streamLingerMs ?? DEFAULT_STREAM_LINGER_MS,
+      rateLimit: init.maxBytesPerSecond === undefined ? undefined : new TokenBucket(init.maxBytesPerSecond),
       log: this.log
     })
     this.requester = new GraphsyncRequester({

@@ -128,4 +128,6 @@ export interface GraphsyncInit {
   sendTimeoutMs?: number
   /** How long an idle outgoing stream stays open for the next message. @default DEFAULT_STREAM_LINGER_MS */
   streamLingerMs?: number
+  /** Upload limit of the responder, all peers together, bytes/s (a token bucket). @default unlimited */
+  maxBytesPerSecond?: number
 }

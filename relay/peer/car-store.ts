@@ -1,12 +1,14 @@
 /**
- * Blocks a target peer serves, read from CARv1 files into memory. Every block is hashed against
- * its CID on load (a CAR is outside input), so the graphsync responder only ever serves verified
- * bytes. The CAR roots are returned so `peer serve` can say what it holds.
+ * Blocks a target peer serves, from CARv1 files: read into memory (`loadCarFiles`, for small CARs
+ * and tests) or indexed and read from disk on demand (`openCarFiles`, what `peer serve` uses).
+ * Every block is hashed against its CID (a CAR is outside input), so the graphsync responder only
+ * ever serves verified bytes. The CAR roots are returned so `peer serve` can say what it holds.
  */
 import { readFile } from 'node:fs/promises'
 import { CarBlockIterator } from '@ipld/car/iterator'
 import { verifyBlock } from '../../protocol/block.js'
 import { MemoryBlockStore } from '../../protocol/hamt/memory-block-store.js'
+import { IndexedCarStores } from '../attachments/car-index-store.js'
 import type { BlockStore } from '../../protocol/hamt/types.js'
 import type { CID } from 'multiformats/cid'
 
@@ -43,4 +45,26 @@ export async function loadCarFiles (paths: string[]): Promise<LoadedCars> {
     out.bytes += loaded.bytes
   }
   return out
+}
+
+/** CAR files opened for serving from disk. */
+export interface OpenedCars extends LoadedCars {
+  /** Closes the files. */
+  close: () => Promise<void>
+}
+
+/**
+ * Opens CAR files to serve from disk (relay/attachments/car-index-store.ts): every block is
+ * verified once while indexing, then read from the file on each request, so memory holds the
+ * index (~100 bytes a block), not the blocks — a 256 MiB attachment costs about 100 KiB.
+ */
+export async function openCarFiles (paths: string[]): Promise<OpenedCars> {
+  const stores = await IndexedCarStores.open(paths)
+  return {
+    store: stores,
+    roots: stores.stores.flatMap((s) => s.roots),
+    blocks: stores.stores.reduce((n, s) => n + s.blocks, 0),
+    bytes: stores.stores.reduce((n, s) => n + s.bytes, 0),
+    close: async () => { await stores.close() }
+  }
 }

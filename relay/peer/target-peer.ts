@@ -45,6 +45,8 @@ export interface TargetPeerInit {
   privateKey?: PrivateKey
   /** @default DEFAULT_TARGET_LISTEN */
   listen?: string[]
+  /** Upload limit of the graphsync responder, bytes/s (a phone-like uplink). @default unlimited */
+  maxBytesPerSecond?: number
 }
 
 /** The libp2p services of a target peer. */
@@ -60,6 +62,8 @@ export interface TargetPeer {
   /** Whether the relay accepted the binding (false when there is no relay or it refused). */
   bindingPublished: boolean
   /** Sets the root this peer builds next for `chain` (future-state answers change at once). */
+  setStateRoot: (chain: Uint8Array, root: CID) => void
+  /** The same as `setStateRoot` (its first name, kept for existing callers). */
   updateStateRoot: (chain: Uint8Array, root: CID) => void
   stop: () => Promise<void>
 }
@@ -83,15 +87,17 @@ export async function startTargetPeer (init: TargetPeerInit): Promise<TargetPeer
     services: {
       identify: identify(),
       ping: ping(),
-      graphsync: graphsync({ blockStore: init.blockStore }),
+      graphsync: graphsync({ blockStore: init.blockStore, maxBytesPerSecond: init.maxBytesPerSecond }),
       futureState: futureStateService({ roots, binding: () => binding })
     }
   })
+  const setStateRoot = (chain: Uint8Array, root: CID): void => { roots.set(chainKey(chain), root) }
   const peer: TargetPeer = {
     node: node as unknown as Libp2p<TargetPeerServices>,
     peerId: node.peerId,
     bindingPublished: false,
-    updateStateRoot: (chain, root) => { roots.set(chainKey(chain), root) },
+    setStateRoot,
+    updateStateRoot: setStateRoot,
     stop: async () => { await node.stop() }
   }
   if (init.tauPrivateKey !== undefined) {
