@@ -5,6 +5,7 @@
  */
 import { accountsCommand, ACCOUNTS_USAGE } from './cli/accounts.js'
 import { attachmentCommand, ATTACHMENT_USAGE } from './cli/attachment.js'
+import { demoCommand, DEMO_USAGE } from './cli/demo.js'
 import { initCommand, INIT_USAGE } from './cli/init.js'
 import { EXIT, exitCodeFor } from './cli/io.js'
 import { fetchCommand, FETCH_USAGE } from './cli/fetch.js'
@@ -26,6 +27,7 @@ commands:
   ${PEER_USAGE.split('\n').join('\n  ')}
   ${FETCH_USAGE.split('\n').join('\n  ')}
   ${ATTACHMENT_USAGE.split('\n').join('\n  ')}
+  ${DEMO_USAGE}
   help      print this text
 
 exit codes: 0 ok, 1 failure, 2 usage, 3 unavailable (ledger locked by a running relay, relay unreachable)`
@@ -39,7 +41,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   start: startCommand,
   peer: peerCommand,
   fetch: fetchCommand,
-  attachment: attachmentCommand
+  attachment: attachmentCommand,
+  demo: demoCommand
 }
 
 /** Runs one CLI invocation and resolves to its exit code. */
