@@ -144,8 +144,10 @@ export async function planSettle (ctx: LedgerContext, args: SettleArgs, nowMs: n
   if (chargeNanoTau > hold.heldNanoTau) throw new ChargeExceedsHoldError(chargeNanoTau, hold.heldNanoTau)
   if (freeBytes > hold.heldFreeBytes) throw new FreeBytesExceedHoldError(freeBytes, hold.heldFreeBytes)
 
-  const account = await readAccount(ctx.reader, hold.payer)
-  assert(account !== undefined && account.heldNanoTau >= hold.heldNanoTau && account.heldFreeBytes >= hold.heldFreeBytes, 'a hold without its account reservation')
+  const stored = await readAccount(ctx.reader, hold.payer)
+  assert(stored !== undefined && stored.heldNanoTau >= hold.heldNanoTau && stored.heldFreeBytes >= hold.heldFreeBytes, 'a hold without its account reservation')
+  // free bytes count in the period in force now, as when another hold had rolled the period first
+  const account = rollFreeQuotaPeriod(ctx, stored, nowMs)
   const chargedNanoTau = addAmounts(account.chargedNanoTau, chargeNanoTau)
   if (chargedNanoTau === undefined) throw new AmountOverflowError(addressText(hold.payer), 'chargedNanoTau')
   const freeBytesTotal = account.freeBytesTotal + freeBytes

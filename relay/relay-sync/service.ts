@@ -14,6 +14,7 @@ import {
   DEFAULT_REQUEST_READ_TIMEOUT_MS, DEFAULT_REQUESTER_SEND_TIMEOUT_MS, DEFAULT_RESULT_SEND_TIMEOUT_MS, DEFAULT_SYNC_TIMEOUT_MS,
   MAX_SYNCS_PER_TARGET
 } from './constants.js'
+import { SyncReplayedError } from './errors.js'
 import { forwardBlocks, outcomeOfError } from './forward.js'
 import { RequesterStream } from './requester-stream.js'
 import { finishSync } from './settle.js'
@@ -111,6 +112,9 @@ export class RelaySyncService implements Startable {
     }
     try {
       admitted = await admitRequest(bytes, { nowMs: startMs, policies: this.components.policyStore, inFlight: this.inFlight, db: this.components.db })
+      // admission awaited the policy store after its own in-flight check: claim the id with no await
+      // between check and add, or identical copies of one request all pass together
+      if (this.inFlight.has(admitted.idHex)) throw new SyncReplayedError(admitted.idHex)
       const limits = admitted.current.doc.limits
       release = this.slots.acquire(hex(admitted.request.payer), admitted.target.toString(), {
         global: limits.maxConcurrentSyncs, perPayer: limits.maxConcurrentSyncsPerPayer, perTarget: Math.min(limits.maxConcurrentSyncsPerTarget, MAX_SYNCS_PER_TARGET)
