@@ -30,9 +30,11 @@ export const tauAddressText = z.string().max(64).transform((text, ctx) => {
 
 /** Lower- or upper-case hex of `min..max` bytes, parsed to bytes. */
 export function hexBytes (min: number, max: number = min): z.ZodType<Uint8Array, string> {
+  // the length bound first (it aborts the chain), so an oversized string never reaches the regex
   return z.string()
+    .min(2 * min, { error: min === max ? `expected ${min} bytes` : `expected ${min}..${max} bytes` })
+    .max(2 * max, { error: min === max ? `expected ${min} bytes` : `expected ${min}..${max} bytes`, abort: true })
     .regex(/^([0-9a-fA-F]{2})*$/, { error: 'expected hex' })
-    .refine((s) => s.length >= 2 * min && s.length <= 2 * max, { error: min === max ? `expected ${min} bytes` : `expected ${min}..${max} bytes` })
     .transform((s) => fromHex(s.toLowerCase()))
 }
 
