@@ -342,3 +342,31 @@ export class HamtMaxDepthError extends Error {
     this.depth = depth
   }
 }
+
+// ── attachment download ──────────────────────────────────────────────────────────────────
+
+/**
+ * A download stopped because no route can afford its next sync within the spend caps
+ * (`scope`: the total cap or, when every route hit its own, the per-route caps). Nothing was
+ * charged beyond the cap: every sync's `maxCharge` fitted what was left of it.
+ */
+export class SpendCapReachedError extends Error {
+  static name = 'SpendCapReachedError'
+  readonly scope: 'total' | 'route'
+  /** The cap, nanoTAU. */
+  readonly capNanoTau: bigint
+  /** Charged so far (receipts) plus the holds of syncs that ended without a result, nanoTAU. */
+  readonly spentNanoTau: bigint
+  /** The price of the next unit at the policy's rates, nanoTAU. */
+  readonly neededNanoTau: bigint
+
+  constructor (scope: 'total' | 'route', capNanoTau: bigint, spentNanoTau: bigint, neededNanoTau: bigint,
+    message = `spend cap reached (${scope}): spent ${spentNanoTau} of ${capNanoTau} nanoTAU, next sync needs ${neededNanoTau}`) {
+    super(message)
+    this.name = 'SpendCapReachedError'
+    this.scope = scope
+    this.capNanoTau = capNanoTau
+    this.spentNanoTau = spentNanoTau
+    this.neededNanoTau = neededNanoTau
+  }
+}

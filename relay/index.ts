@@ -50,3 +50,13 @@ export { attachmentFromCar, IndexedCarStore, IndexedCarStores } from './attachme
 export { openCarFiles } from './peer/car-store.js'
 export { watchStateRootFile, InvalidStateRootFileError } from './peer/state-root-file.js'
 export { InvalidAttachmentIndexError, InvalidAttachmentPieceError, UnsafeAttachmentEntryError, AttachmentArchiveError, AttachmentInputError } from './attachments/errors.js'
+
+// the parallel multi-route attachment downloader
+export { downloadAttachment, AttachmentDownloader } from './downloader/downloader.js'
+export type { DownloadOptions, DownloadRoute, DownloadReport, RouteReport } from './downloader/types.js'
+export { fetchAttachmentIndex } from './downloader/piece-index.js'
+export { exactPathsSelector } from './downloader/path-selector.js'
+export { PartialFile } from './downloader/partial-file.js'
+export { readVerifiedPieces } from './downloader/read-pieces.js'
+export { AttachmentIndexError, NoRouteLeftError, UnitAttemptsExhaustedError, ProgressMismatchError } from './downloader/errors.js'
+export { TokenBucket } from './graphsync/token-bucket.js'

@@ -1,11 +1,14 @@
 /**
  * `tau-relay attachment`: commands on TAU attachments, one entry per subcommand in SUBCOMMANDS.
+ * - `attachment get`: downloads from several (relay, target) routes in parallel and unpacks
+ *   (relay/cli/attachment-get.ts).
  * - `attachment unpack`: offline — reads the pieces of `--root` from a CAR (indexed, not loaded),
  *   verifies each against its CID, and unpacks the TGZ into `--out` (all or nothing).
  */
 import { parseArgs } from 'node:util'
 import { CID } from 'multiformats/cid'
 import { attachmentFromCar } from '../attachments/car-index-store.js'
+import { attachmentGetCommand, ATTACHMENT_GET_USAGE } from './attachment-get.js'
 import { InvalidAttachmentIndexError } from '../attachments/errors.js'
 import { readAttachmentIndex, readPieces } from '../attachments/piece-index.js'
 import { unpackAttachment } from '../attachments/unpack.js'
@@ -63,7 +66,8 @@ async function unpackCommand (args: string[]): Promise<number> {
 }
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
-  unpack: { usage: UNPACK_USAGE, run: unpackCommand }
+  unpack: { usage: UNPACK_USAGE, run: unpackCommand },
+  get: { usage: ATTACHMENT_GET_USAGE, run: attachmentGetCommand }
 }
 
 /** Usage of `attachment`. */

@@ -14,7 +14,8 @@ const BENCHES: Bench[] = [
   { name: 'hamt', load: async () => import('./hamt.bench.js') },
   { name: 'graphsync', load: async () => import('./graphsync.bench.js') },
   { name: 'ledger', load: async () => import('./ledger.bench.js') },
-  { name: 'relay', load: async () => import('./relay.bench.js') }
+  { name: 'relay', load: async () => import('./relay.bench.js') },
+  { name: 'attachment', load: async () => import('./attachment.bench.js') }
 ]
 
 for (const bench of BENCHES) {
