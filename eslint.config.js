@@ -13,7 +13,11 @@ const nodeIo = IO_MODULES.flatMap((m) => [m, `node:${m}`])
 /** Packages that touch the network, the disk or process-wide state. */
 const IO_PACKAGES = ['classic-level', 'express', 'prom-client', 'ws', 'libp2p', '@libp2p/tcp',
   '@libp2p/websockets', '@libp2p/circuit-relay-v2', '@libp2p/identify', '@libp2p/ping',
-  '@libp2p/prometheus-metrics']
+  '@libp2p/prometheus-metrics', 'pg']
+
+/** Network packages accounting/ never imports (its PostgreSQL client is allowed in one folder). */
+const ACCOUNTING_NETWORK = ['express', 'prom-client', 'ws', 'libp2p', '@libp2p/tcp', '@libp2p/websockets',
+  '@libp2p/circuit-relay-v2', 'net', 'node:net', 'http', 'node:http']
 
 const relativeInto = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`
 
@@ -58,9 +62,18 @@ export default [
     files: ['accounting/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: ['express', 'prom-client', 'ws', 'libp2p', '@libp2p/tcp', '@libp2p/websockets',
-          '@libp2p/circuit-relay-v2', 'net', 'node:net', 'http', 'node:http']
+        paths: [...ACCOUNTING_NETWORK, 'pg']
           .map((name) => ({ name, message: 'accounting/ does no network I/O; relay/ wires it (DESIGN.md §2)' })),
+        patterns: [{ regex: relativeInto('relay', 'test'), message: 'accounting/ imports protocol/ only (DESIGN.md §2)' }]
+      }]
+    }
+  },
+  {
+    // the one exception: the fleet ledger's PostgreSQL client (DESIGN.md §8)
+    files: ['accounting/ledger-postgres/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ACCOUNTING_NETWORK.map((name) => ({ name, message: 'accounting/ does no network I/O but its database client (DESIGN.md §2)' })),
         patterns: [{ regex: relativeInto('relay', 'test'), message: 'accounting/ imports protocol/ only (DESIGN.md §2)' }]
       }]
     }

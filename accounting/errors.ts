@@ -309,6 +309,25 @@ export class LedgerStorageError extends Error {
   }
 }
 
+/**
+ * A shared ledger's database (PostgreSQL) could not be reached or dropped the connection. When
+ * `outcomeUnknown` is false nothing was written; when true the connection died during COMMIT and
+ * the write may have landed (the node's fleet reconcile settles which). `dbCode` is the driver's or
+ * server's code (`ECONNREFUSED`, `57P01`, …).
+ */
+export class LedgerUnavailableError extends Error {
+  static name = 'LedgerUnavailableError'
+  readonly dbCode: string
+  readonly outcomeUnknown: boolean
+
+  constructor (dbCode: string, outcomeUnknown: boolean, message = `ledger database unavailable: ${dbCode}`, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'LedgerUnavailableError'
+    this.dbCode = dbCode
+    this.outcomeUnknown = outcomeUnknown
+  }
+}
+
 // ── transfer log ─────────────────────────────────────────────────────────────────────────
 
 /** A transfer record whose fields disagree with the settle it is logged with; `field` names which. */

@@ -39,6 +39,7 @@ import type { SeedingCredit, SeedingCreditArgs, SettlementImport } from './ledge
 import type { Statement, StatementRange } from './ledger-statement.js'
 import type { LedgerCheckReport } from './ledger-check.js'
 import type { SettlementTx } from './settlement-tx.js'
+import type { LedgerBackend } from './ledger-api.js'
 
 /** The seed's default free quota of a new TAU address: 1 GiB (DESIGN.md §5.1). */
 export const DEFAULT_FREE_QUOTA_BYTES = 2 ** 30
@@ -94,7 +95,7 @@ function view (address: Uint8Array, account: AccountRecord): AccountView {
 }
 
 /** The LevelDB ledger. */
-export class Ledger {
+export class Ledger implements LedgerBackend {
   private readonly ctx: LedgerContext
   private readonly writer: LedgerWriter
   private readonly now: () => number

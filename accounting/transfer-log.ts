@@ -35,6 +35,8 @@ import {
   TransferRecordMismatchError, TransferRecordNotPendingError
 } from './errors.js'
 import { LevelBlockStore } from './level-block-store.js'
+import { isExternalLogLedger } from './ledger-api.js'
+import { settleExternally } from './ledger-postgres/fleet-log.js'
 import { bytesEqual, hex } from './ledger-state.js'
 import { toStorageError, withStorageErrors } from './storage-error.js'
 import { writeCommit } from './transfer-log-commit.js'
@@ -163,6 +165,8 @@ export class TransferLog {
     if (record.charge !== args.chargeNanoTau) throw new TransferRecordMismatchError('charge')
     if (record.freeBytes !== args.freeBytesUsed) throw new TransferRecordMismatchError('freeBytes')
     if (!this.accepting) throw new TransferLogNotRunningError()
+    // a ledger in another database (a fleet's PostgreSQL) cannot share this batch: ledger-postgres/fleet-log.ts
+    if (isExternalLogLedger(ledger)) return settleExternally(this, this.components.db, ledger, args, record)
     const extraBatchOps = [...(args.extraBatchOps ?? []), ...this.pendingRecordOps(record)]
     const outcome = await withStorageErrors(async () => ledger.settle({ ...args, extraBatchOps }))
     return { outcome, receipt: await this.commit(args.requestId) }

@@ -42,6 +42,9 @@ export const DEFAULT_RATE_LIMIT_BURST = 50
 /** Client IPs tracked by the rate limiter; the least recently seen is forgotten first (bounds memory). */
 export const DEFAULT_RATE_LIMIT_MAX_CLIENTS = 10_000
 
+/** Ledger backend: the node's own LevelDB; `postgres` is for fleets (DESIGN.md §8). */
+export const DEFAULT_LEDGER_BACKEND = 'level'
+
 /** Log level of the relay's own events. */
 export const DEFAULT_LOG_LEVEL = 'info'
 

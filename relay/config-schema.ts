@@ -11,13 +11,15 @@ import { DEFAULT_MAX_QUEUED_OPERATIONS } from '../accounting/serial-queue.js'
 import { DEFAULT_POLICY } from '../protocol/policy-schema.js'
 import {
   DEFAULT_DATA_DIR, DEFAULT_HTTP_BODY_LIMIT_BYTES, DEFAULT_HTTP_HEADERS_TIMEOUT_MS, DEFAULT_HTTP_HOST,
-  DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_HTTP_PORT, DEFAULT_HTTP_REQUEST_TIMEOUT_MS, DEFAULT_LISTEN,
+  DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_HTTP_PORT, DEFAULT_HTTP_REQUEST_TIMEOUT_MS, DEFAULT_LEDGER_BACKEND, DEFAULT_LISTEN,
   DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL, DEFAULT_MAX_CONNECTIONS, DEFAULT_RATE_LIMIT_BURST,
   DEFAULT_RATE_LIMIT_MAX_CLIENTS, DEFAULT_RATE_LIMIT_REQUESTS_PER_SECOND
 } from './config-defaults.js'
 
 /** Log levels pino knows, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+/** Where the ledger lives: LevelDB (one node) or PostgreSQL (a fleet). */
+export const LEDGER_BACKENDS = ['level', 'postgres'] as const
 /** `auto` = pretty on a TTY, JSON lines otherwise. */
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
 /** Named address ranges proxy-addr (express's `trust proxy`) understands. */
@@ -98,8 +100,12 @@ export const relayConfigSchema = z.strictObject({
   ledger: z.strictObject({
     /** fsync every charge instead of relying on the log's group commit (accounting/ledger.ts). */
     syncCharges: z.boolean().default(false),
-    maxQueuedOperations: positive.default(DEFAULT_MAX_QUEUED_OPERATIONS)
-  }).prefault({}),
+    maxQueuedOperations: positive.default(DEFAULT_MAX_QUEUED_OPERATIONS),
+    /** `level`: this node's LevelDB; `postgres`: one ledger shared by a fleet of nodes (accounting/ledger-postgres/). */
+    backend: z.enum(LEDGER_BACKENDS).default(DEFAULT_LEDGER_BACKEND),
+    /** `postgres://user@host:port/db` of the fleet ledger; required with backend `postgres`. */
+    postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, { error: 'not a postgres:// URL' }).nullable().default(null)
+  }).refine((l) => l.backend !== 'postgres' || l.postgresUrl !== null, { error: 'ledger.postgresUrl is required when ledger.backend is postgres', path: ['postgresUrl'] }).prefault({}),
   /** Terms of the first policy the relay signs when its data directory has none (`init`). */
   initialPolicy: z.strictObject({
     perBlockNanoTau: amount.default(DEFAULT_POLICY.pricing.perBlock),

@@ -24,7 +24,9 @@ export const CONFIG_ENV = Object.freeze({
   httpListen: 'TAU_RELAY_HTTP_LISTEN',
   adminTokenFile: 'TAU_RELAY_ADMIN_TOKEN_FILE',
   logLevel: 'TAU_RELAY_LOG_LEVEL',
-  logFormat: 'TAU_RELAY_LOG_FORMAT'
+  logFormat: 'TAU_RELAY_LOG_FORMAT',
+  ledgerBackend: 'TAU_RELAY_LEDGER_BACKEND',
+  postgresUrl: 'TAU_RELAY_POSTGRES_URL'
 })
 
 /** What loadConfig reads. */
@@ -84,6 +86,10 @@ function applyEnv (input: Json, env: Record<string, string | undefined>): string
   if (level !== undefined) setPath(input, ['log', 'level'], level)
   const format = get(CONFIG_ENV.logFormat)
   if (format !== undefined) setPath(input, ['log', 'format'], format)
+  const backend = get(CONFIG_ENV.ledgerBackend)
+  if (backend !== undefined) setPath(input, ['ledger', 'backend'], backend)
+  const postgresUrl = get(CONFIG_ENV.postgresUrl)
+  if (postgresUrl !== undefined) setPath(input, ['ledger', 'postgresUrl'], postgresUrl)
   return issues
 }
 

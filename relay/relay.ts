@@ -15,6 +15,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ClassicLevel } from 'classic-level'
 import { Registry } from 'prom-client'
 import { Ledger } from '../accounting/ledger.js'
+import { FleetLogSync } from '../accounting/ledger-postgres/fleet-log.js'
+import { PostgresLedger } from '../accounting/ledger-postgres/postgres-ledger.js'
 import { PolicyStore, bindingSource } from '../accounting/policy-store.js'
 import { TransferLog } from '../accounting/transfer-log.js'
 import { RelayAdmission } from './admission.js'
@@ -36,6 +38,7 @@ import { relaySync } from './relay-sync/index.js'
 import { identityService } from './services/identity-service.js'
 import { policyService } from './services/policy-service.js'
 import type { ServiceMap } from '@libp2p/interface'
+import type { LedgerBackend } from '../accounting/ledger-api.js'
 import type { ServiceFactoryMap } from 'libp2p'
 import type { RelayConfig } from './config.js'
 import type { DataDir } from './data-dir.js'
@@ -75,7 +78,9 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
   private parts: {
     dataDir?: DataDir
     db?: Db
-    ledger?: Ledger
+    ledger?: LedgerBackend
+    /** With the `postgres` ledger: keeps this node's log and its charge rows in step. */
+    fleetLog?: FleetLogSync
     policyStore?: PolicyStore
     bindings?: PeerBindingStore
     transferLog?: TransferLog
@@ -105,7 +110,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
   get dataDir (): DataDir { return this.part(this.parts.dataDir, 'dataDir') }
   /** The LevelDB shared by the ledger, the policy store and the transfer log. */
   get db (): Db { return this.part(this.parts.db, 'db') }
-  get ledger (): Ledger { return this.part(this.parts.ledger, 'ledger') }
+  get ledger (): LedgerBackend { return this.part(this.parts.ledger, 'ledger') }
   get policyStore (): PolicyStore { return this.part(this.parts.policyStore, 'policyStore') }
   /** Peer bindings received over `/tau/identity/1.0.0`, by peer. */
   get bindings (): PeerBindingStore { return this.part(this.parts.bindings, 'bindings') }
@@ -156,14 +161,18 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
     await this.ensurePolicy(policyStore, dataDir)
     const policy = await policyStore.current()
 
-    const ledger = new Ledger({ db }, {
+    const peerId = peerIdFromPrivateKey(dataDir.libp2pKey)
+    const ledgerInit = {
       operatorAddress: dataDir.tauAddress,
       freeQuotaBytes: policy.doc.freeQuota.bytes,
       freeQuotaPeriodMs: policy.doc.freeQuota.periodMs,
-      syncCharges: config.ledger.syncCharges,
       maxQueuedOperations: config.ledger.maxQueuedOperations,
       now: this.now
-    })
+    }
+    // a fleet shares one PostgreSQL ledger; this node's log stays in its LevelDB (DESIGN.md §8)
+    const ledger = config.ledger.backend === 'postgres'
+      ? new PostgresLedger({ logDb: db }, { ...ledgerInit, nodeId: peerId.toMultihash().bytes, connectionString: config.ledger.postgresUrl ?? undefined })
+      : new Ledger({ db }, { ...ledgerInit, syncCharges: config.ledger.syncCharges })
     await ledger.start()
     this.parts.ledger = ledger
     const released = await ledger.recoverOpenHolds()
@@ -173,7 +182,6 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
     await bindings.start()
     this.parts.bindings = bindings
 
-    const peerId = peerIdFromPrivateKey(dataDir.libp2pKey)
     const transferLog = new TransferLog({ db, ledger }, {
       relayPeerId: peerId.toMultihash().bytes,
       tauPrivateKey: dataDir.tauPrivateKey,
@@ -182,6 +190,16 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
     })
     await transferLog.start()
     this.parts.transferLog = transferLog
+    if (ledger instanceof PostgresLedger) {
+      // log what a crash left charged but unlogged, before taking new syncs; then every few seconds
+      const fleetLog = new FleetLogSync({ ledger, log: transferLog, db }, {
+        onError: (err) => { this.logger.warn({ err }, 'fleet log reconcile failed') },
+        onReconciled: (report) => { this.logger.info(report, 'fleet log reconciled') }
+      })
+      this.parts.fleetLog = fleetLog
+      const report = await fleetLog.start()
+      if (report.logged + report.found + report.resolvedHolds > 0) this.logger.warn(report, 'reconciled charges a crash left unlogged')
+    }
     this.logRunning = true
     this.opsMetrics = startOpsMetrics({ registry: this.registry, dataDir: dataDir.paths.dir, db, ledger, reservationLimit: async () => (await policyStore.current()).doc.circuit.maxReservations, logger: componentLogger(this.logger, 'ops-metrics') })
 
@@ -276,7 +294,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
   }
 
   private async stopParts (): Promise<void> {
-    const { http, libp2p, transferLog, ledger, db } = this.parts
+    const { http, libp2p, fleetLog, transferLog, ledger, db } = this.parts
     const boundMs = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
     const network = (async () => {
       await http?.stop()
@@ -287,6 +305,7 @@ export class Relay<S extends ServiceMap = Record<never, never>> {
     await this.opsMetrics?.stop()
     // the log and the database are local: always finish them, so no acknowledged charge is lost
     this.logRunning = false
+    await fleetLog?.stop()
     await transferLog?.stop()
     await ledger?.stop()
     if (db !== undefined && db.status === 'open') await db.close()

@@ -4,11 +4,15 @@
  * opening the ledger of a running relay fails on LevelDB's lock with LedgerLockedError (exit 3).
  */
 import { resolve } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ClassicLevel } from 'classic-level'
+import { PostgresLedger } from '../../accounting/ledger-postgres/postgres-ledger.js'
 import { readAdminTokenFile } from '../keys.js'
 import { adminTokenPath, loadConfig } from '../config.js'
-import { openDataDir, openLedger } from '../data-dir.js'
+import { isLevelLockedError, openDataDir, openLedger } from '../data-dir.js'
+import { LedgerLockedError } from '../errors.js'
 import { AdminClient } from './admin-client.js'
-import type { Ledger } from '../../accounting/ledger.js'
+import type { LedgerBackend } from '../../accounting/ledger-api.js'
 import type { RelayConfig } from '../config.js'
 import type { DataDirKeys } from '../data-dir.js'
 
@@ -49,9 +53,10 @@ export async function adminClient (values: CommonValues, options: { token: boole
 }
 
 /** Opens the data directory and its ledger, runs `fn`, and closes the ledger. */
-export async function withLedger<T> (values: CommonValues, fn: (ledger: Ledger, dataDir: DataDirKeys) => Promise<T>): Promise<T> {
+export async function withLedger<T> (values: CommonValues, fn: (ledger: LedgerBackend, dataDir: DataDirKeys) => Promise<T>): Promise<T> {
   const config = cliConfig(values)
   const dataDir = await openDataDir(config.dataDir)
+  if (config.ledger.backend === 'postgres') return withFleetLedger(config, dataDir, fn)
   const ledger = await openLedger(dataDir.paths.ledger, {
     operatorAddress: dataDir.tauAddress,
     freeQuotaBytes: config.initialPolicy.freeQuotaBytes,
@@ -62,5 +67,34 @@ export async function withLedger<T> (values: CommonValues, fn: (ledger: Ledger, 
     return await fn(ledger, dataDir)
   } finally {
     await ledger.stop()
+  }
+}
+
+/** The fleet's PostgreSQL ledger, with this node's LevelDB so `check()` also checks this node's log against it. */
+async function withFleetLedger<T> (config: RelayConfig, dataDir: DataDirKeys, fn: (ledger: LedgerBackend, dataDir: DataDirKeys) => Promise<T>): Promise<T> {
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir.paths.ledger, { keyEncoding: 'view', valueEncoding: 'view' })
+  try {
+    await db.open()
+  } catch (err: unknown) {
+    if (isLevelLockedError(err)) throw new LedgerLockedError(dataDir.paths.ledger)
+    throw err
+  }
+  try {
+    const ledger = new PostgresLedger({ logDb: db }, {
+      nodeId: peerIdFromPrivateKey(dataDir.libp2pKey).toMultihash().bytes,
+      connectionString: config.ledger.postgresUrl ?? undefined,
+      operatorAddress: dataDir.tauAddress,
+      freeQuotaBytes: config.initialPolicy.freeQuotaBytes,
+      freeQuotaPeriodMs: config.initialPolicy.freeQuotaPeriodMs,
+      poolSize: 2
+    })
+    await ledger.start()
+    try {
+      return await fn(ledger, dataDir)
+    } finally {
+      await ledger.stop()
+    }
+  } finally {
+    await db.close()
   }
 }

@@ -25,7 +25,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Express } from 'express'
 import type { Registry } from 'prom-client'
-import type { Ledger } from '../../accounting/ledger.js'
+import type { LedgerBackend } from '../../accounting/ledger-api.js'
 import type { Logger } from '../logger.js'
 import type { HttpTracer } from '../metrics.js'
 import type { HttpRoute } from '../metrics-labels.js'
@@ -39,7 +39,7 @@ export const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000
 
 /** What the HTTP server uses. */
 export interface HttpServerComponents {
-  ledger: Ledger
+  ledger: LedgerBackend
   metricsRegistry: Registry
   policy: PolicySource
   log: LogSource

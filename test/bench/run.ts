@@ -15,7 +15,8 @@ const BENCHES: Bench[] = [
   { name: 'graphsync', load: async () => import('./graphsync.bench.js') },
   { name: 'ledger', load: async () => import('./ledger.bench.js') },
   { name: 'relay', load: async () => import('./relay.bench.js') },
-  { name: 'attachment', load: async () => import('./attachment.bench.js') }
+  { name: 'attachment', load: async () => import('./attachment.bench.js') },
+  { name: 'fleet-ledger', load: async () => import('./fleet-ledger.bench.js') }
 ]
 
 for (const bench of BENCHES) {

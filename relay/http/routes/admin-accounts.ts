@@ -8,11 +8,11 @@ import { accountJson, checkReportJson, settlementImportJson, statementJson } fro
 import { HttpError } from '../http-error.js'
 import { DEFAULT_ACCOUNTS_PAGE, accountsQuery, creditBody, statementQuery, tauAddressText } from '../schemas.js'
 import { named } from './public.js'
-import type { Ledger } from '../../../accounting/ledger.js'
+import type { LedgerBackend } from '../../../accounting/ledger-api.js'
 
 /** What the account routes use. */
 export interface AccountRouteComponents {
-  ledger: Ledger
+  ledger: LedgerBackend
   /** Signs statements (the operator's TAU key). */
   tauPrivateKey: Uint8Array
   now: () => number
