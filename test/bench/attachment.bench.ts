@@ -17,22 +17,20 @@
  * 2 cores, MB/s can never exceed 2 / (CPU-s per MB), whatever the number of peers.
  * Run alone: node dist/test/bench/attachment.bench.js ['{"pieces":1024,"rateLimitMbps":20}']
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { equals, toHex } from 'multiformats/bytes'
-import { encodeSettlementTx, signSettlementTx } from '../../accounting/settlement-tx.js'
-import { decodePolicyDocument } from '../../protocol/policy-document.js'
+import { equals } from 'multiformats/bytes'
 import { createDialerNode } from '../../relay/cli/p2p-node.js'
 import { RelaySyncClient } from '../../relay/client/relay-sync-client.js'
 import { downloadAttachment } from '../../relay/downloader/downloader.js'
 import { buildRandomAttachment } from '../helpers/attachment-download.js'
 import { writeCarFile } from '../helpers/car.js'
 import { testKey } from '../helpers/ledger.js'
-import { adminRequest, childEnv, startProcess, stopProcess } from '../helpers/relay-process.js'
+import { childEnv, creditThroughAdmin, startProcess, stopProcess, writeTestRelayConfig } from '../helpers/relay-process.js'
 import { round, withTimeout, writeBenchResult } from './bench-results.js'
 import type { RelayStartedLine, RunningProcess } from '../helpers/relay-process.js'
 import type { TestAttachment } from '../helpers/attachment-download.js'
@@ -107,18 +105,9 @@ export async function run (init: AttachmentBenchInit = {}): Promise<object> {
     const startRelay = async (name: string): Promise<Relay> => {
       const relayDir = join(dir, name)
       await mkdir(relayDir)
-      await writeFile(join(relayDir, 'relay.config.json'), JSON.stringify({
-        dataDir: './data',
-        libp2p: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-        http: { host: '127.0.0.1', port: 0 },
-        log: { format: 'json' },
-        initialPolicy: { perBlockNanoTau: '1000', perMiBNanoTau: '1000000', freeQuotaBytes: 0 }
-      }))
-      const process = await startProcess<RelayStartedLine>(['start', '--config', join(relayDir, 'relay.config.json')], { cwd: relayDir, env, msg: 'relay started' })
+      const process = await startProcess<RelayStartedLine>(['start', '--config', await writeTestRelayConfig(relayDir)], { cwd: relayDir, env, msg: 'relay started' })
       stops.push(async () => { await stopProcess(process, 'SIGTERM') })
-      const policy = decodePolicyDocument(new Uint8Array(await (await fetch(`${process.line.http}/policy`)).arrayBuffer()))
-      const tx = signSettlementTx(PAYER.privateKey, { v: 1, from: PAYER.address, to: policy.relay.tau, amountNanoTau: CREDIT_NANO_TAU, nonce: 1, tsMs: Date.now() })
-      await adminRequest(join(relayDir, 'data'), process.line.http, 'POST', '/admin/accounts/credit', { tx: toHex(encodeSettlementTx(tx)) })
+      await creditThroughAdmin(join(relayDir, 'data'), process.line.http, PAYER, CREDIT_NANO_TAU)
       return { dir: relayDir, process }
     }
     const relays = await Promise.all([startRelay('relay1'), startRelay('relay2')])

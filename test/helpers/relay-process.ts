@@ -4,11 +4,15 @@
  * started with `node dist/relay/main.js` and a private environment.
  */
 import { execFile, spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { toHex } from 'multiformats/bytes'
+import { encodeSettlementTx, signSettlementTx } from '../../accounting/settlement-tx.js'
+import { decodePolicyDocument } from '../../protocol/policy-document.js'
 import type { ChildProcess } from 'node:child_process'
+import type { TestKey } from './ledger.js'
 
 /** The compiled CLI entry point. */
 export const MAIN = fileURLToPath(new URL('../../relay/main.js', import.meta.url))
@@ -80,4 +84,30 @@ export async function adminRequest (dataDir: string, http: string, method: strin
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body)
   })
+}
+
+/** The paid terms most process tests run under: 1,000 nanoTAU per block, 0.001 TAU per MiB, no free quota. */
+export const PAID_TEST_POLICY = Object.freeze({ perBlockNanoTau: '1000', perMiBNanoTau: '1000000', freeQuotaBytes: 0 })
+
+/**
+ * Writes `dir/relay.config.json` for a loopback test relay (data in `dir/data`, TCP and HTTP on
+ * ephemeral ports, JSON logs) with `initialPolicy` terms; returns the file's path.
+ */
+export async function writeTestRelayConfig (dir: string, initialPolicy: Record<string, unknown> = PAID_TEST_POLICY): Promise<string> {
+  const path = join(dir, 'relay.config.json')
+  await writeFile(path, JSON.stringify({
+    dataDir: './data',
+    libp2p: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    http: { host: '127.0.0.1', port: 0 },
+    log: { format: 'json' },
+    initialPolicy
+  }))
+  return path
+}
+
+/** Tops `payer` up on a running relay: a settlement signed by the payer to the relay's address, imported through the admin API. */
+export async function creditThroughAdmin (dataDir: string, http: string, payer: TestKey, amountNanoTau: bigint, nonce = 1): Promise<Response> {
+  const policy = decodePolicyDocument(new Uint8Array(await (await fetch(`${http}/policy`)).arrayBuffer()))
+  const tx = signSettlementTx(payer.privateKey, { v: 1, from: payer.address, to: policy.relay.tau, amountNanoTau, nonce, tsMs: Date.now() })
+  return adminRequest(dataDir, http, 'POST', '/admin/accounts/credit', { tx: toHex(encodeSettlementTx(tx)) })
 }

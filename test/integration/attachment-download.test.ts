@@ -15,16 +15,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { equals, toHex } from 'multiformats/bytes'
+import { equals } from 'multiformats/bytes'
 import { create as tarCreate } from 'tar'
-import { encodeSettlementTx, signSettlementTx } from '../../accounting/settlement-tx.js'
-import { decodePolicyDocument } from '../../protocol/policy-document.js'
 import { formatTauAddress } from '../../protocol/tau-address.js'
 import { writeTauKeyFile } from '../../relay/keys.js'
 import { buildAttachmentFrom } from '../helpers/attachment-download.js'
 import { writeCarFile } from '../helpers/car.js'
 import { testKey } from '../helpers/ledger.js'
-import { adminRequest, childEnv, startProcess, stopProcess } from '../helpers/relay-process.js'
+import { adminRequest, childEnv, creditThroughAdmin, startProcess, stopProcess, writeTestRelayConfig } from '../helpers/relay-process.js'
 import type { RelayStartedLine, RunningProcess } from '../helpers/relay-process.js'
 import type { TestAttachment } from '../helpers/attachment-download.js'
 
@@ -63,18 +61,9 @@ describe('attachment get: two relays, two NATed targets, real processes', () => 
   async function startRelay (name: string): Promise<Relay> {
     const relayDir = join(dir, name)
     await mkdir(relayDir)
-    await writeFile(join(relayDir, 'relay.config.json'), JSON.stringify({
-      dataDir: './data',
-      libp2p: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      http: { host: '127.0.0.1', port: 0 },
-      log: { format: 'json' },
-      initialPolicy: { perBlockNanoTau: '1000', perMiBNanoTau: '1000000', freeQuotaBytes: 0 }
-    }))
-    const process = await startProcess<RelayStartedLine>(['start', '--config', join(relayDir, 'relay.config.json')], { cwd: relayDir, env, msg: 'relay started' })
+    const process = await startProcess<RelayStartedLine>(['start', '--config', await writeTestRelayConfig(relayDir)], { cwd: relayDir, env, msg: 'relay started' })
     cleanup.push(async () => { await stopProcess(process, 'SIGTERM') })
-    const policy = decodePolicyDocument(new Uint8Array(await (await fetch(`${process.line.http}/policy`)).arrayBuffer()))
-    const tx = signSettlementTx(PAYER.privateKey, { v: 1, from: PAYER.address, to: policy.relay.tau, amountNanoTau: CREDIT_NANO_TAU, nonce: 1, tsMs: Date.now() })
-    assert.equal((await adminRequest(join(relayDir, 'data'), process.line.http, 'POST', '/admin/accounts/credit', { tx: toHex(encodeSettlementTx(tx)) })).status, 201)
+    assert.equal((await creditThroughAdmin(join(relayDir, 'data'), process.line.http, PAYER, CREDIT_NANO_TAU)).status, 201)
     return { dir: relayDir, process }
   }
 
