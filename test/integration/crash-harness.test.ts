@@ -15,7 +15,8 @@ import { after, describe, it } from 'node:test'
 import { verifyReceipt } from '../../accounting/receipt-verify.js'
 import { openAccounts, RELAY } from '../helpers/transfer-log.js'
 
-const KILLS = 55
+/** SIGKILLs per run: 35 in CI (≈ 45 s); `TAU_SOAK=1` runs 200 (`npm run soak`). */
+const KILLS = process.env.TAU_SOAK === '1' ? 200 : 35
 const child = fileURLToPath(new URL('../helpers/crash-child.js', import.meta.url))
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const sleep = async (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
