@@ -7,7 +7,7 @@
  */
 import '../../relay/runtime-shim.js'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -20,7 +20,7 @@ import { startTargetPeer } from '../../relay/peer/target-peer.js'
 import { TestStore, buildIndexDag } from '../helpers/graphsync.js'
 import { testKey } from '../helpers/ledger.js'
 import { createTestNode } from '../helpers/libp2p.js'
-import { adminRequest, childEnv, startProcess, stopProcess } from '../helpers/relay-process.js'
+import { adminRequest, childEnv, PAID_TEST_POLICY, startProcess, stopProcess, writeTestRelayConfig } from '../helpers/relay-process.js'
 import { checkAcks, checkClosedDataDir } from './crash-checks.js'
 import { SOAK, chaosSeed, prng, progress, round, scaled, sleep } from './scale.js'
 import type { Ack } from './crash-checks.js'
@@ -61,14 +61,8 @@ describe('crash loop', () => {
     dir = await mkdtemp(join(tmpdir(), 'tau-relay-crash-loop-'))
     dataDir = join(dir, 'data')
     env = childEnv({})
-    await writeFile(join(dir, 'relay.config.json'), JSON.stringify({
-      dataDir: './data',
-      libp2p: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      http: { host: '127.0.0.1', port: 0 },
-      log: { format: 'json' },
-      // no free quota: every sync is a charge
-      initialPolicy: { perBlockNanoTau: '1000', perMiBNanoTau: '1000000', freeQuotaBytes: 0 }
-    }))
+    // no free quota: every sync is a charge
+    await writeTestRelayConfig(dir, PAID_TEST_POLICY)
     const running = await startRelay()
     const policyBytes = new Uint8Array(await (await fetch(`${running.line.http}/policy`)).arrayBuffer())
     policy = decodePolicyDocument(policyBytes)

@@ -23,7 +23,7 @@ import { startTargetPeer } from '../../relay/peer/target-peer.js'
 import { TestStore, buildIndexDag } from '../helpers/graphsync.js'
 import { testKey } from '../helpers/ledger.js'
 import { createTestNode } from '../helpers/libp2p.js'
-import { adminRequest, childEnv, startProcess, stopProcess } from '../helpers/relay-process.js'
+import { adminRequest, childEnv, PAID_TEST_POLICY, startProcess, stopProcess, writeTestRelayConfig } from '../helpers/relay-process.js'
 import { checkAcks, checkClosedDataDir } from './crash-checks.js'
 import { SOAK } from './scale.js'
 import type { Ack } from './crash-checks.js'
@@ -87,13 +87,8 @@ describe('relay on a full disk', () => {
     }
     dataDir = join(mnt, 'data')
     env = childEnv({})
-    await writeFile(join(mnt, 'relay.config.json'), JSON.stringify({
-      dataDir: './data',
-      libp2p: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      http: { host: '127.0.0.1', port: 0 },
-      log: { format: 'json' },
-      initialPolicy: { perBlockNanoTau: '1000', perMiBNanoTau: '1000000', freeQuotaBytes: 0 }
-    }))
+    // no free quota: every sync is a charge
+    await writeTestRelayConfig(mnt, PAID_TEST_POLICY)
     target = await startTargetPeer({ blockStore: store })
     requester = await createTestNode({ transport: 'tcp' })
     client = new RelaySyncClient({ libp2p: requester }, { tauPrivateKey: PAYER.privateKey })
