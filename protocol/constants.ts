@@ -84,3 +84,10 @@ export const MAX_MESSAGE_CBOR_DEPTH = 256
 
 /** Deepest DAG-CBOR nesting in a message without an open-ended node (policy, heads, records, acks). */
 export const MAX_FLAT_MESSAGE_CBOR_DEPTH = 16
+
+/**
+ * Most CBOR items in one of our own framed messages other than graphsync (relay-sync frames,
+ * receipts): a block frame is 5 items, a result with its receipt ~80 (the proof CAR is one byte
+ * string). 4,096 leaves room and refuses a frame of a million nulls after a few hundred µs.
+ */
+export const MAX_MESSAGE_CBOR_ITEMS = 4096

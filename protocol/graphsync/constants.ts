@@ -23,10 +23,12 @@ export const DEFAULT_GRAPHSYNC_MAX_BLOCK_BYTES_PER_MESSAGE = 512 * 1024
 export const DEFAULT_GRAPHSYNC_MAX_CBOR_DEPTH = 256
 
 /**
- * Most CBOR items accepted in one message: 1,000,000, enough for a full 4 MiB message of small
- * blocks and metadata (each block costs 3 items) while bounding decode time (DESIGN.md §9.7).
+ * Most CBOR items accepted in one message: 262,144. A message carries ≤ 512 KiB of blocks; even
+ * the smallest blocks (~40 bytes with CID and prefix) make ~13k blocks, i.e. ~40k block items and
+ * ~40k metadata items, so this leaves 3× room while a hostile frame of nulls is refused after a
+ * quarter of the 1M-item scan (DESIGN.md §9.7).
  */
-export const DEFAULT_GRAPHSYNC_MAX_CBOR_ITEMS = 1_000_000
+export const DEFAULT_GRAPHSYNC_MAX_CBOR_ITEMS = 262_144
 
 /** Length in bytes of a graphsync v2 request id (a UUID, go-graphsync `graphsync.RequestID`). */
 export const GRAPHSYNC_REQUEST_ID_BYTES = 16

@@ -17,6 +17,14 @@ import type { Bucket, Entry } from './node.js'
 import type { HamtConfig } from './types.js'
 import type { CID } from 'multiformats/cid'
 
+/**
+ * Most CBOR items a HAMT node may hold: 2^8 pointers × 32-entry buckets × a key and a value of ~15
+ * items each is ~123k, so 131,072 admits every node a bitWidth ≤ 8 writer makes with small inline
+ * values, and a hostile 1M-item block is refused after 1/8 of the scan (values larger than that
+ * belong behind links).
+ */
+export const MAX_HAMT_NODE_ITEMS = 131_072
+
 /** Why a node is malformed; the `reason` of MalformedHamtNodeError. */
 export type MalformedHamtNodeReason = 'not_dag_cbor' | 'invalid_dag_cbor' | 'not_a_node' | 'bitfield_not_bytes' |
 'bitfield_out_of_range' | 'bitfield_pointer_mismatch' | 'malformed_pointer' | 'link_not_dag_cbor' | 'empty_bucket' |
@@ -30,7 +38,7 @@ export function decodeNode (cid: CID, bytes: Uint8Array, config: HamtConfig, isR
   if (cid.code !== DAG_CBOR_CODE) throw malformed(cid, 'not_dag_cbor')
   if (!hashChecked) verifyBlock(cid, bytes)
   try {
-    scanDagCbor(bytes)
+    scanDagCbor(bytes, { maxItems: MAX_HAMT_NODE_ITEMS })
   } catch (err: unknown) {
     if (err instanceof MalformedMessageError) throw malformed(cid, 'invalid_dag_cbor', err.message)
     throw err

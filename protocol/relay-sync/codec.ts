@@ -16,7 +16,7 @@ import { equals } from 'multiformats/bytes'
 import { CID } from 'multiformats/cid'
 import { DEFAULT_MAX_BLOCK_BYTES } from '../block.js'
 import {
-  MAX_MESSAGE_CBOR_DEPTH, MAX_SYNC_FRAME_BYTES, MAX_SYNC_REQUEST_BYTES, MAX_SYNC_RESULT_FRAME_BYTES
+  MAX_MESSAGE_CBOR_DEPTH, MAX_MESSAGE_CBOR_ITEMS, MAX_SYNC_FRAME_BYTES, MAX_SYNC_REQUEST_BYTES, MAX_SYNC_RESULT_FRAME_BYTES
 } from '../constants.js'
 import { decodeDagCborBounded } from '../dag-cbor-bounded.js'
 import { MalformedMessageError, RequestExpiredError } from '../errors.js'
@@ -100,7 +100,7 @@ export function encodeSyncResultFrame (result: SyncResult): Uint8Array {
 /** Decodes one frame of the relay → requester stream strictly. */
 export function decodeSyncFrame (bytes: Uint8Array, limits: SyncFrameLimits = {}): SyncFrame {
   if (!(bytes instanceof Uint8Array)) throw new MalformedMessageError('', 'expected bytes')
-  const node = decodeDagCborBounded(bytes, { maxBytes: MAX_SYNC_FRAME_BYTES, maxDepth: MAX_MESSAGE_CBOR_DEPTH })
+  const node = decodeDagCborBounded(bytes, { maxBytes: MAX_SYNC_FRAME_BYTES, maxDepth: MAX_MESSAGE_CBOR_DEPTH, maxItems: MAX_MESSAGE_CBOR_ITEMS })
   if (typeof node !== 'object' || node === null || Array.isArray(node) || node instanceof Uint8Array || CID.asCID(node) !== null) {
     throw new MalformedMessageError('', 'expected a map')
   }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod'
 import { verifyReceipt } from '../../accounting/receipt-verify.js'
-import { MAX_FLAT_MESSAGE_CBOR_DEPTH, MAX_SYNC_RESULT_FRAME_BYTES } from '../../protocol/constants.js'
+import { MAX_FLAT_MESSAGE_CBOR_DEPTH, MAX_MESSAGE_CBOR_ITEMS, MAX_SYNC_RESULT_FRAME_BYTES } from '../../protocol/constants.js'
 import { logHeadCid, logHeadFromNode } from '../../protocol/log-head.js'
 import { transferRecordFromNode, transferRecordToNode } from '../../protocol/transfer-record.js'
 import { addressSchema, bytesSchema, decodeMessage, encodeNode, parseNode } from '../../protocol/wire-schema.js'
@@ -49,7 +49,7 @@ export function decodeReceiptFile (bytes: Uint8Array): ReceiptFile {
         proof: parsed.receipt.proof
       }
     }
-  }, { maxBytes: MAX_SYNC_RESULT_FRAME_BYTES * 2, maxDepth: MAX_FLAT_MESSAGE_CBOR_DEPTH })
+  }, { maxBytes: MAX_SYNC_RESULT_FRAME_BYTES * 2, maxDepth: MAX_FLAT_MESSAGE_CBOR_DEPTH, maxItems: MAX_MESSAGE_CBOR_ITEMS })
 }
 
 /** Verifies a receipt file offline; throws InvalidReceiptError naming the first failure. */
