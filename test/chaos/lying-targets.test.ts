@@ -51,7 +51,7 @@ describe('lying targets', () => {
   let order: Array<{ cid: CID, bytes: Uint8Array }>
   let h: RelayHarness
   let honest: TargetPeer
-  const figures: Record<string, unknown[]> = {}
+  const figures: Record<string, Array<{ status: string, ms: number, lieAtBlock: number, forwarded: number, chargedBytes: number, receivedBytes: number }>> = {}
 
   before(async () => {
     order = (await expectedOrder(store, root, EXPLORE_ALL_SELECTOR)).map((cid) => ({ cid, bytes: store.blocks.get(cid.toString()) as Uint8Array }))
@@ -162,6 +162,14 @@ describe('lying targets', () => {
   }
 
   it('reports', (t) => {
-    t.diagnostic(JSON.stringify({ scenario: 'lying_targets', soak: SOAK, seed, syncTimeoutMs: SYNC_TIMEOUT_MS, rounds: ROUNDS, liars: figures }))
+    const summary = Object.fromEntries(Object.entries(figures).map(([liar, runs]) => [liar, {
+      runs: runs.length,
+      statuses: [...new Set(runs.map((r) => r.status))],
+      maxMs: Math.max(...runs.map((r) => r.ms)),
+      forwardedBlocks: runs.reduce((n, r) => n + r.forwarded, 0),
+      chargedBytes: runs.reduce((n, r) => n + r.chargedBytes, 0),
+      receivedBytes: runs.reduce((n, r) => n + r.receivedBytes, 0)
+    }]))
+    t.diagnostic(JSON.stringify({ scenario: 'lying_targets', soak: SOAK, seed, syncTimeoutMs: SYNC_TIMEOUT_MS, rounds: ROUNDS, liars: summary }))
   })
 })

@@ -16,7 +16,7 @@ import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { ChaosRelay } from './chaos-relay.js'
-import { SOAK, chaosSeed, prng, procCpuSeconds, round, scaled, until } from './scale.js'
+import { SOAK, chaosSeed, prng, procCpuSeconds, progress, round, scaled, until } from './scale.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 
@@ -113,6 +113,7 @@ describe('reservation churn', () => {
     for (let i = 0; i < PEERS && !run.stopped; i += BATCH) {
       const batch = await Promise.all(keys.slice(i, i + BATCH).map(async (key) => reserve(addr, key, fill, live)))
       batch.forEach((peer, j) => { peers[i + j] = peer })
+      if ((i / BATCH) % 20 === 0) progress(`churn: ${i + BATCH} of ${PEERS} reserved`)
     }
     const fillSeconds = (Date.now() - t0) / 1000
     assert.deepEqual(fill.refusals.slice(0, 3), [], `${fill.refusals.length} of ${PEERS} peers refused below the cap`)
@@ -130,6 +131,7 @@ describe('reservation churn', () => {
     const worker = async (): Promise<void> => {
       while (next < CYCLES && !run.stopped) {
         next++
+        if (next % 500 === 0) progress(`churn: cycle ${next} of ${CYCLES}`)
         let i = Math.floor(random() * PEERS)
         while (busy.has(i)) i = (i + 1) % PEERS
         busy.add(i)

@@ -40,6 +40,11 @@ const MAX_BUFFERED_MIB = 256
 const MAX_BUFFERED_PER_PEER_MIB = 16
 const MIB = 1024 * 1024
 const SAMPLE_MS = 500
+/**
+ * Sync starts are spread over this long: 1,200 requests at once overflow the ledger's queue
+ * (ledger.maxQueuedOperations 1024) and are refused `busy` — a burst, not slow requesters.
+ */
+const START_SPREAD_MS = scaled(0, 10_000)
 
 /**
  * A requester that only dials. Its connection monitor must not abort on a slow ping: behind a
@@ -55,6 +60,16 @@ async function createRequester (): Promise<Libp2p> {
     connectionMonitor: { abortConnectionOnPingFailure: false },
     services: { identify: identify() }
   })
+}
+
+/** Failures by kind: the message without its requester, sync, block count and time. */
+function tally (failures: readonly string[]): Record<string, number> {
+  const kinds: Record<string, number> = {}
+  for (const f of failures) {
+    const kind = f.replace(/^requester \d+ sync \d+: /, '').replace(/ after \d+ blocks, [\d.]+ ms$/, '').slice(0, 120)
+    kinds[kind] = (kinds[kind] ?? 0) + 1
+  }
+  return kinds
 }
 
 /** nodejs_eventloop_lag_p99_seconds of a scrape, in ms. */
@@ -121,7 +136,9 @@ describe('many slow requesters', () => {
     const failures: string[] = []
     let blocksChecked = 0
     await Promise.all(clients.flatMap(({ client, policy }, r) => Array.from({ length: SYNCS_EACH }, async (_, s) => {
-      const target = targets[(r * SYNCS_EACH + s) % targets.length]
+      const n = r * SYNCS_EACH + s
+      const target = targets[n % targets.length]
+      await sleep(START_SPREAD_MS * n / (REQUESTERS * SYNCS_EACH))
       const run = client.sync({ relay: viaProxy, peer: target.peerId, root, maxBlocks: 100, maxBytes: 1 << 26, maxCharge: 0n, policyCid: policy.cid })
       let i = 0
       try {
@@ -157,6 +174,7 @@ describe('many slow requesters', () => {
       seconds: round(seconds),
       aggregateMBps: round(totalBytes / 1e6 / seconds),
       failures: failures.length,
+      failureKinds: tally(failures),
       blocksChecked,
       relayEventLoopP99Ms: round(runLagP99Ms),
       relayEventLoopIdleP99Ms: round(idleLagP99Ms),
