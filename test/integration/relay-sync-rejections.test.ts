@@ -4,6 +4,7 @@
 // ledger and log key space byte-for-byte unchanged.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { TestContext } from 'node:test'
 import { MemoryBlockStore } from '../../protocol/hamt/memory-block-store.js'
 import { createPolicyDocument, encodePolicyDocument, signPolicyDocument } from '../../protocol/policy-document.js'
 import { readPolicy } from '../../relay/client/policy-client.js'
@@ -14,7 +15,7 @@ import { TestStore, buildIndexDag, waitFor } from '../helpers/graphsync.js'
 import { dumpKeySpace, testKey } from '../helpers/ledger.js'
 import { PAYER, buildAttachment, drain, startRelayHarness } from '../helpers/relay-sync.js'
 import { RELAY } from '../helpers/transfer-log.js'
-import type { RelayHarness } from '../helpers/relay-sync.js'
+import type { HarnessOptions, RelayHarness } from '../helpers/relay-sync.js'
 import type { RelaySyncOptions } from '../../relay/client/relay-sync-client.js'
 import type { TargetPeer } from '../../relay/peer/target-peer.js'
 import type { CID } from 'multiformats/cid'
@@ -98,21 +99,27 @@ describe('relay sync rejections', () => {
   })
 })
 
+/** A relay with `limits` and a connected target that serves a 21-block DAG at 100 ms per block. */
+async function slowTargetBehindRelay (t: TestContext, limits: HarnessOptions['limits']): Promise<{ h: RelayHarness, options: RelaySyncOptions }> {
+  const h = await startRelayHarness({ limits })
+  const store = new TestStore()
+  store.delayMs = 100
+  const { root } = buildIndexDag(store, 20, 1024)
+  const target = await startTargetPeer({ blockStore: store })
+  t.after(async () => {
+    await target.stop()
+    await h.stop()
+  })
+  await target.node.dial(h.relay.getMultiaddrs()[0])
+  return {
+    h,
+    options: { relay: h.relay.getMultiaddrs()[0], peer: target.peerId, root, maxBlocks: 100, maxBytes: 1 << 20, maxCharge: 1_000_000n, policyCid: h.policy.cid }
+  }
+}
+
 describe('relay sync concurrency', () => {
   it('rejects a sync beyond maxConcurrentSyncs while another runs (busy)', async (t) => {
-    const h = await startRelayHarness({ limits: { maxConcurrentSyncs: 1 } })
-    const store = new TestStore()
-    store.delayMs = 100
-    const { root } = buildIndexDag(store, 20, 1024)
-    const target = await startTargetPeer({ blockStore: store })
-    t.after(async () => {
-      await target.stop()
-      await h.stop()
-    })
-    await target.node.dial(h.relay.getMultiaddrs()[0])
-    const options: RelaySyncOptions = {
-      relay: h.relay.getMultiaddrs()[0], peer: target.peerId, root, maxBlocks: 100, maxBytes: 1 << 20, maxCharge: 1_000_000n, policyCid: h.policy.cid
-    }
+    const { h, options } = await slowTargetBehindRelay(t, { maxConcurrentSyncs: 1 })
     const slow = drain(h.client.sync(options))
     await waitFor(() => h.relay.services.relaySync.activeSyncs === 1, 5000, 'the slow sync to be admitted')
     // the slot is taken before the hold is written: compare key spaces only once the hold is in
@@ -126,19 +133,7 @@ describe('relay sync concurrency', () => {
   })
 
   it('caps syncs towards one target at MAX_SYNCS_PER_TARGET whatever the policy allows: the rest are busy, none fails', async (t) => {
-    const h = await startRelayHarness({ limits: { maxConcurrentSyncs: 100, maxConcurrentSyncsPerPayer: 100, maxConcurrentSyncsPerTarget: 100 } })
-    const store = new TestStore()
-    store.delayMs = 100
-    const { root } = buildIndexDag(store, 20, 1024)
-    const target = await startTargetPeer({ blockStore: store })
-    t.after(async () => {
-      await target.stop()
-      await h.stop()
-    })
-    await target.node.dial(h.relay.getMultiaddrs()[0])
-    const options: RelaySyncOptions = {
-      relay: h.relay.getMultiaddrs()[0], peer: target.peerId, root, maxBlocks: 100, maxBytes: 1 << 20, maxCharge: 1_000_000n, policyCid: h.policy.cid
-    }
+    const { h, options } = await slowTargetBehindRelay(t, { maxConcurrentSyncs: 100, maxConcurrentSyncsPerPayer: 100, maxConcurrentSyncsPerTarget: 100 })
     const extra = 6
     const outcomes = await Promise.all(Array.from({ length: MAX_SYNCS_PER_TARGET + extra }, async () => {
       try {
